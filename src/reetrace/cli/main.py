@@ -1,0 +1,36 @@
+"""The `reetrace` command."""
+
+from __future__ import annotations
+
+import typer
+
+from reetrace.cli import db, demo, log, serve, witness
+from reetrace.cli.common import init_state
+
+app = typer.Typer(
+    help="reetrace: rare-earth supply-chain security on a verifiable Merkle log.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db_url: str | None = typer.Option(None, "--db", help="Database URL (default: SQLite in the data folder; "
+                                      "env REETRACE_DATABASE_URL).", metavar="URL"),
+    home: str | None = typer.Option(None, "--home", help="Data folder (default ./.reetrace; env REETRACE_HOME).",
+                                    metavar="PATH"),
+) -> None:
+    init_state(ctx, db_url, home)
+
+
+app.add_typer(log.app, name="log")
+app.add_typer(witness.app, name="witness")
+app.add_typer(db.app, name="db")
+app.command("demo")(demo.demo)
+app.command("serve")(serve.serve)
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,15 @@
+"""Every domain's event kinds and read tables, gathered in one place (and nowhere else)."""
+
+from __future__ import annotations
+
+from reetrace.domains import tables as _tables  # noqa: F401  (registers every table)
+from reetrace.domains.notes import KINDS as NOTE_KINDS
+from reetrace.domains.registry.service import KINDS as REGISTRY_KINDS
+from reetrace.events import KindRegistry
+
+
+def default_kinds() -> KindRegistry:
+    registry = KindRegistry()
+    registry.extend(NOTE_KINDS)
+    registry.extend(REGISTRY_KINDS)
+    return registry

@@ -1,0 +1,8 @@
+"""Import every domain's table module so that ``metadata`` is complete (for migrations and replay)."""
+
+from __future__ import annotations
+
+from reetrace.domains.registry import tables as registry_tables
+from reetrace.storage.tables import metadata
+
+__all__ = ["metadata", "registry_tables"]

@@ -1,0 +1,178 @@
+"""Events: the one shape every fact takes before it becomes a log entry.
+
+An event is validated at the boundary (kind known, body valid for that kind) and serialised as RFC 8785
+canonical JSON; those bytes are the log entry and their RFC 9162 leaf hash is what the tree commits to.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import Connection
+
+from reetrace.errors import Detail, Error, invalid
+
+MAX_ENTRY_BYTES = 1 << 20
+ENTRY_VERSION = 1
+KIND_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+
+JSON = Any
+
+
+class Event(BaseModel):
+    """A fact about to be appended: who (actor), for whom (tenant), when, about what (subjects), what (body)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str = Field(min_length=1, max_length=100)
+    body: dict[str, JSON]
+    actor: str = Field(default="system", min_length=1, max_length=200)
+    tenant: str | None = Field(default=None, max_length=64)
+    subjects: tuple[str, ...] = ()
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex, min_length=1, max_length=64)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind_shape(cls, value: str) -> str:
+        if not KIND_PATTERN.match(value):
+            raise ValueError("a kind is dotted lower-case words, e.g. 'registry.enterprise.registered'")
+        return value
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("occurred_at needs a time zone")
+        return value.astimezone(UTC)
+
+    def envelope(self) -> dict[str, JSON]:
+        return {
+            "v": ENTRY_VERSION,
+            "id": self.id,
+            "kind": self.kind,
+            "tenant": self.tenant,
+            "actor": self.actor,
+            "occurred_at": self.occurred_at.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            "subjects": list(self.subjects),
+            "body": self.body,
+        }
+
+
+Projector = Callable[[Connection, Event, int], None]
+
+
+@dataclass(frozen=True)
+class EventKind:
+    """A kind of event: its body model (validation) and how it updates the read tables (projection)."""
+
+    name: str
+    body_model: type[BaseModel] | None
+    project: Projector | None = None
+    description: str = ""
+
+
+@dataclass
+class KindRegistry:
+    """The kinds this deployment accepts; an unknown kind is refused before anything is written."""
+
+    kinds: dict[str, EventKind] = field(default_factory=dict)
+
+    def add(self, kind: EventKind) -> None:
+        if kind.name in self.kinds:
+            raise ValueError(f"event kind {kind.name!r} registered twice")
+        self.kinds[kind.name] = kind
+
+    def extend(self, kinds: Iterable[EventKind]) -> None:
+        for kind in kinds:
+            self.add(kind)
+
+    def get(self, name: str) -> EventKind:
+        try:
+            return self.kinds[name]
+        except KeyError:
+            known = ", ".join(sorted(self.kinds)) or "none"
+            raise invalid(f"unknown event kind {name!r}", Detail(f"known kinds: {known}", "kind"),
+                          code="unknown_kind") from None
+
+    def validate(self, event: Event) -> Event:
+        """Check the body against its kind; returns the event with the body normalised by the model."""
+        spec = self.get(event.kind)
+        if spec.body_model is None:
+            return event
+        try:
+            model = spec.body_model.model_validate(event.body)
+        except ValidationError as exc:
+            raise invalid(f"the body of a {event.kind!r} event is not valid",
+                          *_pydantic_details(exc, prefix="body")) from None
+        return event.model_copy(update={"body": model.model_dump(mode="json")})
+
+
+def _pydantic_details(exc: ValidationError, prefix: str) -> list[Detail]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in (prefix, *err["loc"]))
+        out.append(Detail(err["msg"], loc))
+    return out
+
+
+def parse_event(data: Mapping[str, JSON]) -> Event:
+    """Parse an event from untrusted data (a CLI flag, an API request)."""
+    try:
+        return Event.model_validate(data)
+    except ValidationError as exc:
+        raise invalid("the event is not valid", *_pydantic_details(exc, prefix="event")) from None
+
+
+def canonical_entry(event: Event) -> bytes:
+    """RFC 8785 canonical JSON of the event's envelope; refuses NaN, infinities, non-string keys, > 1 MiB."""
+    envelope = event.envelope()
+    _check_json(envelope, "event")
+    try:
+        data: bytes = rfc8785.dumps(envelope)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise invalid("the event cannot be canonicalised as RFC 8785 JSON",
+                      Detail(str(exc), "body"), code="not_canonicalisable") from None
+    if len(data) > MAX_ENTRY_BYTES:
+        raise invalid(f"the event is {len(data)} bytes; an entry may be at most {MAX_ENTRY_BYTES} bytes",
+                      Detail("make the body smaller or store the document in the vault", "body"),
+                      code="entry_too_large")
+    return data
+
+
+def _check_json(value: JSON, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise invalid("the event cannot be canonicalised as RFC 8785 JSON",
+                      Detail(f"{value} is not a JSON number", where), code="not_canonicalisable")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise invalid("the event cannot be canonicalised as RFC 8785 JSON",
+                              Detail(f"key {key!r} is not a string", where), code="not_canonicalisable")
+            _check_json(item, f"{where}.{key}")
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_json(item, f"{where}[{i}]")
+    elif value is not None and not isinstance(value, str | int | float | bool):
+        raise invalid("the event cannot be canonicalised as RFC 8785 JSON",
+                      Detail(f"{type(value).__name__} is not a JSON value", where), code="not_canonicalisable")
+
+
+def event_from_entry(entry: bytes) -> Event:
+    """Read a stored entry back into an event (for replay and display)."""
+    import json
+
+    try:
+        data = json.loads(entry)
+        data.pop("v", None)
+        return Event.model_validate(data)
+    except (ValueError, ValidationError) as exc:
+        raise Error(f"stored entry is not a reetrace event: {exc}", code="bad_entry", http_status=500) from None

@@ -1,0 +1,178 @@
+"""The ledger: one write path that appends events to the log and updates the read tables in one transaction.
+
+``Ledger.record(events)`` validates and canonicalises every event first (nothing is written if one is bad),
+then, holding the sequencer lock, inserts the entries, runs each kind's projector, stores the new tree nodes,
+signs a checkpoint for the new size and commits. An index returned to a caller is committed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from reetrace.errors import Error
+from reetrace.events import Event, KindRegistry, canonical_entry
+from reetrace.log import tree
+from reetrace.log.checkpoint import Checkpoint, sign_checkpoint
+from reetrace.log.hashing import leaf_hash
+from reetrace.log.note import Signer
+from reetrace.storage.engine import write_transaction
+from reetrace.storage.nodes import DbNodeSource, write_nodes
+from reetrace.storage.tables import log_checkpoints, log_entries, log_state
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What a committed append produced."""
+
+    indices: list[int]
+    size: int
+    root: bytes
+    checkpoint: str
+
+
+@dataclass
+class _Pending:
+    entries: list[dict[str, object]] = field(default_factory=list)
+    leaves: list[bytes] = field(default_factory=list)
+
+
+class UnitOfWork:
+    """A write transaction holding the sequencer lock. Use ``Ledger.unit_of_work()``."""
+
+    def __init__(self, ledger: Ledger, conn: Connection, size: int) -> None:
+        self.ledger = ledger
+        self.conn = conn
+        self.base_size = size
+        self._pending = _Pending()
+
+    @property
+    def next_index(self) -> int:
+        return self.base_size + len(self._pending.leaves)
+
+    def record(self, event: Event) -> int:
+        """Validate, canonicalise and stage one event; its projection runs now, inside this transaction."""
+        return self.record_many([event])[0]
+
+    def record_many(self, events: Sequence[Event]) -> list[int]:
+        return self.stage([self.ledger.prepare(e) for e in events])
+
+    def stage(self, prepared: Sequence[tuple[Event, bytes]]) -> list[int]:
+        """Stage events already validated and canonicalised by ``Ledger.prepare``."""
+        indices = []
+        for event, entry in prepared:
+            index = self.next_index
+            self._pending.leaves.append(leaf_hash(entry))
+            self._pending.entries.append(
+                {"idx": index, "leaf_hash": self._pending.leaves[-1], "entry": entry, "kind": event.kind,
+                 "tenant": event.tenant, "event_id": event.id}
+            )
+            indices.append(index)
+        if self._pending.entries:
+            self.conn.execute(insert(log_entries), self._pending.entries[-len(prepared):])
+        for (event, _), index in zip(prepared, indices, strict=True):
+            project = self.ledger.kinds.get(event.kind).project
+            if project is not None:
+                project(self.conn, event, index)
+        return indices
+
+    def seal(self) -> Appended | None:
+        """Store the tree nodes and sign the checkpoint for everything staged. Called before commit."""
+        leaves = self._pending.leaves
+        if not leaves:
+            return None
+        old, new = self.base_size, self.base_size + len(leaves)
+        source = DbNodeSource(self.conn)
+        nodes = tree.new_nodes(source, old, leaves)
+        write_nodes(self.conn, source, old, new, nodes)
+        root = tree.root(DbNodeSource(self.conn, overlay=nodes), new)
+        note = sign_checkpoint(Checkpoint(self.ledger.origin, new, root), self.ledger.signer)
+        self.conn.execute(insert(log_checkpoints).values(size=new, root=root, note=note,
+                                                         created_at=datetime.now(UTC)))
+        self.conn.execute(update(log_state).where(log_state.c.id == 1).values(size=new, root=root))
+        return Appended(list(range(old, new)), new, root, note)
+
+
+class Ledger:
+    """The log plus the read tables it feeds, on one engine."""
+
+    def __init__(self, engine: Engine, signer: Signer, origin: str, kinds: KindRegistry,
+                 checkpoint_file: Path | None = None) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.origin = origin
+        self.kinds = kinds
+        self.checkpoint_file = checkpoint_file
+
+    def prepare(self, event: Event) -> tuple[Event, bytes]:
+        event = self.kinds.validate(event)
+        return event, canonical_entry(event)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """Everything recorded inside commits together, or not at all."""
+        with write_transaction(self.engine) as conn:
+            uow = UnitOfWork(self, conn, lock_state(conn))
+            yield uow
+            appended = uow.seal()
+        if appended is not None:
+            self._publish(appended)
+
+    def record(self, events: Sequence[Event]) -> Appended:
+        """Append a batch of events durably; returns their indices once committed."""
+        if not events:
+            raise Error("nothing to record", code="empty_batch")
+        prepared = [self.prepare(e) for e in events]  # fail before taking the lock
+        with write_transaction(self.engine) as conn:
+            uow = UnitOfWork(self, conn, lock_state(conn))
+            uow.stage(prepared)
+            appended = uow.seal()
+        assert appended is not None
+        self._publish(appended)
+        return appended
+
+    def _publish(self, appended: Appended) -> None:
+        if self.checkpoint_file is not None:
+            publish_checkpoint_file(self.checkpoint_file, appended.size, appended.checkpoint)
+
+
+def lock_state(conn: Connection) -> int:
+    """Take the sequencer lock and return the current size (the state row is created by the migrations)."""
+    query = select(log_state.c.size).where(log_state.c.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    size = conn.execute(query).scalar_one_or_none()
+    if size is None:
+        raise Error("the log's state row is missing: run `reetrace db upgrade` on a new database, or "
+                    "`reetrace log audit` if rows were deleted", code="no_log_state", http_status=500)
+    return int(size)
+
+
+def publish_checkpoint_file(path: Path, size: int, note: str, replace_same_size: bool = False) -> None:
+    """Keep the newest checkpoint outside the database too, so truncating the tables is noticed.
+
+    Writers race: the file only ever moves forward (lock, compare sizes, write a temp file, fsync, rename).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            try:
+                current = int(path.read_text(encoding="utf-8").split("\n")[1])
+            except (IndexError, ValueError):
+                current = -1
+            if current > size or (current == size and not replace_same_size):
+                return
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(note)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)

@@ -1,0 +1,143 @@
+"""The personal-data vault: clear values encrypted at rest, keyed commitments on the log, crypto-shredding.
+
+Each subject (a person) gets a random 256-bit data key, stored wrapped (AES-256-GCM) under the master key.
+A personal field is stored as AES-256-GCM ciphertext under the subject's key, and what goes into a log event is
+``hmac-sha256:<hex>`` of the value under the same key. Erasing a subject deletes the key and the ciphertexts:
+the log is untouched and still verifies, and the commitments can no longer be linked to a value.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Connection, delete, insert, select, update
+
+from reetrace.errors import Error, VerificationError, not_found
+from reetrace.keyfile import read_or_create
+from reetrace.storage.tables import vault_subjects, vault_values
+
+COMMITMENT_PREFIX = "hmac-sha256:"
+
+
+class SubjectErased(Error):
+    def __init__(self, subject_id: str) -> None:
+        super().__init__(f"the personal data of subject {subject_id!r} was erased", code="subject_erased",
+                         http_status=410)
+
+
+def load_master_key(env_value: str | None, key_file: Path) -> bytes:
+    """The master key from ``REETRACE_VAULT_KEY`` (base64 of 32 bytes) or a key file made with mode 0600."""
+    if env_value:
+        try:
+            key = base64.b64decode(env_value, validate=True)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise Error("REETRACE_VAULT_KEY must be the base64 of exactly 32 bytes", code="bad_vault_key")
+        return key
+    return _read_or_create_key_file(key_file)
+
+
+def _read_or_create_key_file(path: Path) -> bytes:
+    text = read_or_create(path, lambda: base64.b64encode(AESGCM.generate_key(bit_length=256)).decode())
+    try:
+        key = base64.b64decode(text, validate=True)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise Error(f"vault key file {path} does not hold a base64 32-byte key", code="bad_vault_key")
+    return key
+
+
+class Vault:
+    """Seal, reveal and erase personal fields inside the caller's transaction."""
+
+    def __init__(self, conn: Connection, master_key: bytes) -> None:
+        self.conn = conn
+        self._master = AESGCM(master_key)
+
+    def commit(self, subject_id: str, field: str, value: str) -> str:
+        """Store ``value`` encrypted and return its keyed commitment, the only form that enters the log."""
+        key = self._subject_key(subject_id, create=True)
+        nonce = os.urandom(12)
+        ciphertext = AESGCM(key).encrypt(nonce, value.encode("utf-8"), _aad(subject_id, field))
+        self.conn.execute(delete(vault_values).where(vault_values.c.subject_id == subject_id,
+                                                     vault_values.c.field == field))
+        self.conn.execute(insert(vault_values).values(subject_id=subject_id, field=field, nonce=nonce,
+                                                      ciphertext=ciphertext))
+        return _commitment(key, field, value)
+
+    def reveal(self, subject_id: str, field: str) -> str:
+        key = self._subject_key(subject_id, create=False)
+        row = self.conn.execute(
+            select(vault_values.c.nonce, vault_values.c.ciphertext).where(
+                vault_values.c.subject_id == subject_id, vault_values.c.field == field)
+        ).one_or_none()
+        if row is None:
+            raise not_found(f"subject {subject_id!r} has no field {field!r} in the vault")
+        try:
+            return AESGCM(key).decrypt(row.nonce, row.ciphertext, _aad(subject_id, field)).decode("utf-8")
+        except InvalidTag:
+            raise VerificationError(f"vault value {subject_id}/{field} fails authentication: altered or "
+                                    "stored under another key", code="vault_tampered") from None
+
+    def verify(self, subject_id: str, field: str, value: str, commitment: str) -> None:
+        """Check that ``commitment`` (from a log entry) commits to ``value``; raises otherwise."""
+        expected = _commitment(self._subject_key(subject_id, create=False), field, value)
+        if not hmac.compare_digest(expected, commitment):
+            raise VerificationError(f"commitment mismatch for {subject_id}/{field}: the log has {commitment}, "
+                                    f"the value gives {expected}", code="commitment_mismatch")
+
+    def erase(self, subject_id: str) -> None:
+        """Crypto-shred a subject: the key and every ciphertext go; the log keeps only unlinkable HMACs."""
+        found = self.conn.execute(
+            update(vault_subjects).where(vault_subjects.c.subject_id == subject_id)
+            .values(wrapped_key=None, erased_at=datetime.now(UTC))
+        ).rowcount
+        if not found:
+            raise not_found(f"no subject {subject_id!r} in the vault")
+        self.conn.execute(delete(vault_values).where(vault_values.c.subject_id == subject_id))
+
+    def is_erased(self, subject_id: str) -> bool:
+        row = self.conn.execute(select(vault_subjects.c.erased_at).where(
+            vault_subjects.c.subject_id == subject_id)).one_or_none()
+        return row is not None and row.erased_at is not None
+
+    def _subject_key(self, subject_id: str, *, create: bool) -> bytes:
+        row = self.conn.execute(select(vault_subjects.c.wrapped_key, vault_subjects.c.erased_at).where(
+            vault_subjects.c.subject_id == subject_id)).one_or_none()
+        if row is not None:
+            if row.wrapped_key is None:
+                raise SubjectErased(subject_id)
+            return self._unwrap(subject_id, bytes(row.wrapped_key))
+        if not create:
+            raise not_found(f"no subject {subject_id!r} in the vault")
+        key = AESGCM.generate_key(bit_length=256)
+        nonce = os.urandom(12)
+        wrapped = nonce + self._master.encrypt(nonce, key, b"reetrace-subject-key:" + subject_id.encode())
+        self.conn.execute(insert(vault_subjects).values(subject_id=subject_id, wrapped_key=wrapped,
+                                                        created_at=datetime.now(UTC)))
+        return key
+
+    def _unwrap(self, subject_id: str, wrapped: bytes) -> bytes:
+        try:
+            return self._master.decrypt(wrapped[:12], wrapped[12:], b"reetrace-subject-key:" + subject_id.encode())
+        except InvalidTag:
+            raise VerificationError(f"the vault key of subject {subject_id!r} does not open with this master "
+                                    "key (wrong REETRACE_VAULT_KEY?)", code="vault_wrong_key") from None
+
+
+def _aad(subject_id: str, field: str) -> bytes:
+    return f"reetrace-vault:{subject_id}:{field}".encode()
+
+
+def _commitment(key: bytes, field: str, value: str) -> str:
+    mac = hmac.new(key, field.encode("utf-8") + b"\x00" + value.encode("utf-8"), hashlib.sha256)
+    return COMMITMENT_PREFIX + mac.hexdigest()
