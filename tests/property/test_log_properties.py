@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
+from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -152,7 +154,10 @@ def test_inclusion_proof_for_another_tree_fails(case: tuple[int, int], other_siz
     if other_size == size or index >= other_size:
         return
     proof, other_proof = t.inclusion_proof(index, size), t.inclusion_proof(index, other_size)
-    check = lambda: tree.verify_inclusion(t.leaf_hash(index), index, other_size, proof, t.root(other_size))  # noqa: E731
+
+    def check() -> None:
+        tree.verify_inclusion(t.leaf_hash(index), index, other_size, proof, t.root(other_size))
+
     if proof == other_proof:
         check()
     else:
@@ -195,7 +200,7 @@ def test_new_nodes_batches_equal_one_by_one(start: int, cuts: list[int], data: s
     batched = MemoryTree()
     batched.extend(hashes[:start])
     points = sorted({start, *(start + c for c in cuts), total})
-    for lo, hi in zip(points, points[1:], strict=False):
+    for lo, hi in itertools.pairwise(points):
         added = tree.new_nodes(batched, batched.size, hashes[lo:hi])
         assert all(added[key] == one_by_one.node(*key) for key in added)
         batched.extend(hashes[lo:hi])
@@ -203,8 +208,7 @@ def test_new_nodes_batches_equal_one_by_one(start: int, cuts: list[int], data: s
     assert batched.node_count() == 2 * total - bin(total).count("1")
 
 
-def _raises(call: object) -> None:
-    assert callable(call)
+def _raises(call: Callable[[], None]) -> None:
     try:
         call()
     except ProofError:

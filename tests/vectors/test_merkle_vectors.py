@@ -1,4 +1,4 @@
-"""RFC 9162 proofs against transparency-dev/merkle's golden vectors, the RFC 6962 test tree, sigstore and pymerkle.
+"""RFC 9162 proofs vs transparency-dev/merkle golden vectors, the RFC 6962 test tree, sigstore and pymerkle.
 
 Deliberate difference from transparency-dev (documented in reetrace.log.tree): every hash must be 32 bytes, so
 ``consistency/additional/sizes-are-equal-one-and-proof-is-empty.json`` (12-byte "don't care" roots, equal
@@ -48,7 +48,9 @@ def test_tree(shared_dir: Path) -> tuple[MemoryTree, dict[str, Any]]:
     return MemoryTree(bytes.fromhex(x) for x in data["leaves_hex"]), data
 
 
-def sigstore_verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
+def sigstore_verify_inclusion(
+    leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> bool:
     """Independent oracle: sigstore-python's private helpers plus the guards they lack (research note 1.2)."""
     merkle = pytest.importorskip("sigstore._internal.merkle")
     if not 0 <= index < size or any(len(h) != 32 for h in (leaf, root, *proof)):
@@ -56,7 +58,9 @@ def sigstore_verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequenc
     inner, border = merkle._decomp_inclusion_proof(index, size)
     if len(proof) != inner + border:
         return False
-    computed = merkle._chain_border_right(merkle._chain_inner(leaf, list(proof[:inner]), index), proof[inner:])
+    computed = merkle._chain_border_right(
+        merkle._chain_inner(leaf, list(proof[:inner]), index), proof[inner:]
+    )
     return bool(computed == root)
 
 
@@ -147,7 +151,9 @@ def test_sigstore_agrees_on_a_larger_tree() -> None:
         for index in {0, size // 3, size - 1}:
             proof = t.inclusion_proof(index, size)
             assert sigstore_verify_inclusion(t.leaf_hash(index), index, size, proof, t.root(size))
-            assert not sigstore_verify_inclusion(t.leaf_hash(index), index, size, proof, t.root(size - 1 or 2))
+            assert not sigstore_verify_inclusion(
+                t.leaf_hash(index), index, size, proof, t.root(size - 1 or 2)
+            )
 
 
 def test_roots_and_inclusion_paths_match_pymerkle() -> None:

@@ -33,7 +33,7 @@ def vectors(shared_dir: Path) -> dict[str, Any]:
 
 
 def _by_id(vectors: dict[str, Any], section: str, vector_id: str) -> dict[str, Any]:
-    matches = [v for v in vectors[section] if v["id"] == vector_id]
+    matches: list[dict[str, Any]] = [v for v in vectors[section] if v["id"] == vector_id]
     assert len(matches) == 1, f"vector {vector_id} not found exactly once in {section}"
     return matches[0]
 

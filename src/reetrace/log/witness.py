@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+from reetrace.errors import Error
 from reetrace.log.checkpoint import Checkpoint
 from reetrace.log.errors import CheckpointError, NoteError, ProofError, WitnessError, hx
 from reetrace.log.hashing import EMPTY_ROOT, HASH_SIZE
@@ -126,12 +127,17 @@ class FileWitnessState:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        if data.get("origin") != origin:
-            raise WitnessError(
-                f"state file {path.name} is for {data.get('origin')!r}, expected {origin!r}", 422
-            )
-        root = base64_root(data["root"])
-        return TreeState(int(data["size"]), root)
+        except (OSError, ValueError) as exc:
+            raise _corrupt(path, str(exc)) from exc
+        if not isinstance(data, dict) or data.get("origin") != origin:
+            raise _corrupt(path, f"expected a JSON object for origin {origin!r}")
+        size, root = data.get("size"), data.get("root")
+        if not isinstance(size, int) or size < 0 or not isinstance(root, str):
+            raise _corrupt(path, f"expected a non-negative size and a base64 root, got {size!r}, {root!r}")
+        try:
+            return TreeState(size, base64_root(root))
+        except (NoteError, WitnessError) as exc:
+            raise _corrupt(path, exc.message) from exc
 
     @contextlib.contextmanager
     def _locked(self, origin: str) -> Iterator[None]:
@@ -166,6 +172,12 @@ class FileWitnessState:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _corrupt(path: Path, why: str) -> Error:
+    return Error(
+        f"witness state file {path} is corrupt: {why}", code="witness_state_corrupt", http_status=500
+    )
 
 
 def base64_root(text: str) -> bytes:

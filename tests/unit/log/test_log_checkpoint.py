@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-from conftest import ORIGIN, LogFixture
+from log_helpers import ORIGIN, LogFixture
 
 from reetrace.errors import VerificationError
 from reetrace.log.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
@@ -88,7 +88,9 @@ def test_truncated_checkpoint_fails(log: LogFixture) -> None:
 
 def test_origin_must_equal_key_name(log: LogFixture) -> None:
     impostor = Signer.generate("other.example/log")
-    with pytest.raises(CheckpointError, match="expected 'example.com/reetrace/log1', got 'other.example/log'"):
+    with pytest.raises(
+        CheckpointError, match=r"expected 'example\.com/reetrace/log1', got 'other\.example/log'"
+    ):
         sign_checkpoint(log.checkpoint(), impostor)
     note = sign_note(log.checkpoint().text(), [impostor])
     with pytest.raises(CheckpointError, match="origin must equal the log key name") as info:
@@ -96,10 +98,12 @@ def test_origin_must_equal_key_name(log: LogFixture) -> None:
     assert info.value.code == "origin_mismatch"
 
 
-def test_witness_signature_alone_is_not_enough(log: LogFixture, witness_signers: list[CosignatureSigner]) -> None:
+def test_witness_signature_alone_is_not_enough(
+    log: LogFixture, witness_signers: list[CosignatureSigner]
+) -> None:
     witness = witness_signers[0]
     note = sign_note(log.checkpoint().text(), [witness])
-    with pytest.raises(CheckpointError, match="no signature by log key .*verified only \\[witness0"):
+    with pytest.raises(CheckpointError, match=r"no signature by log key .*verified only \[witness0"):
         open_checkpoint(note, log.signer.verifier, [witness.verifier])
 
 

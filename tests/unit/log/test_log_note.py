@@ -172,7 +172,9 @@ def test_skey_round_trip_and_errors(alice: Signer) -> None:
 
 
 def test_cosignature_verify_returns_timestamp() -> None:
-    witness = CosignatureSigner("w.example", CosignatureSigner.generate("x").private_key, clock=lambda: 1700000000.9)
+    witness = CosignatureSigner(
+        "w.example", CosignatureSigner.generate("x").private_key, clock=lambda: 1700000000.9
+    )
     verifier = CosignatureVerifier.from_vkey(witness.vkey)
     blob = witness.note_signature(TEXT)
     assert verifier.verify(TEXT, blob) == 1700000000

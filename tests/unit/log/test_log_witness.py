@@ -8,8 +8,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import ORIGIN, LogFixture
+from log_helpers import ORIGIN, LogFixture
 
+from reetrace.errors import Error
 from reetrace.log.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
 from reetrace.log.errors import WitnessError
 from reetrace.log.hashing import EMPTY_ROOT
@@ -164,7 +165,9 @@ def test_state_refuses_rollback_fork_and_stale_writes(state: WitnessStateStore) 
     assert state.get("o") == b and state.get("other") is None
 
 
-def test_file_state_persists_atomically(tmp_path: Path, log: LogFixture, witness_signers: list) -> None:
+def test_file_state_persists_atomically(
+    tmp_path: Path, log: LogFixture, witness_signers: list[CosignatureSigner]
+) -> None:
     directory = tmp_path / "w"
     first = Witness(witness_signers[0], {ORIGIN: log.signer.verifier}, FileWitnessState(directory))
     add(first, log, 0, 9)
@@ -175,6 +178,23 @@ def test_file_state_persists_atomically(tmp_path: Path, log: LogFixture, witness
     second = Witness(witness_signers[0], {ORIGIN: log.signer.verifier}, FileWitnessState(directory))
     error = status(second, build_add_checkpoint_body(0, [], log.signed(3)))
     assert (error.http_status, error.current_size) == (409, 9)
+
+
+def test_corrupt_state_file_fails_closed(tmp_path: Path) -> None:
+    store = FileWitnessState(tmp_path)
+    store.compare_and_swap("o", None, TreeState(3, bytes(32)))
+    path = next(tmp_path.glob("*.json"))
+    contents = (
+        "{not json",
+        '{"origin": "o", "size": -1, "root": ""}',
+        '{"origin": "x"}',
+        '{"origin": "o", "size": 1, "root": "AA=="}',
+    )
+    for content in contents:
+        path.write_text(content)
+        with pytest.raises(Error, match=r"witness state file .* is corrupt") as info:
+            store.get("o")
+        assert info.value.http_status == 500
 
 
 def test_concurrent_updates_from_one_state_let_exactly_one_win(tmp_path: Path) -> None:
