@@ -76,7 +76,8 @@ class WitnessNode:
 
 
 class WitnessClient(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def add_checkpoint(self, body: str) -> str:
         """Send an add-checkpoint body; return cosignature lines or raise WitnessError."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from reetrace.cli.common import handle_errors, out_console, parse_json_object, print_json, state
@@ -89,13 +90,12 @@ def proof(
         root = reader.root(size)
         leaf = reader.entry(index).leaf_hash
     tree.verify_inclusion(leaf, index, size, hashes, root)
-    data = {"index": index, "size": size, "leaf_hash": leaf.hex(), "hashes": [h.hex() for h in hashes],
-            "root": root.hex()}
+    hex_hashes = [h.hex() for h in hashes]
     if as_json:
-        print_json(data)
+        print_json({"index": index, "size": size, "leaf_hash": leaf.hex(), "hashes": hex_hashes, "root": root.hex()})
     else:
         out_console.print(f"entry {index} is in the tree of size {size} with root {root.hex()}")
-        for h in data["hashes"]:  # type: ignore[union-attr]
+        for h in hex_hashes:
             typer.echo(h)
 
 
@@ -113,15 +113,15 @@ def consistency(
         reader = LogReader(conn)
         hashes = reader.consistency_proof(old, new)
         old_root, new_root = reader.root(old), reader.root(new)
-    if 0 < old:
+    if old > 0:
         tree.verify_consistency(old, new, old_root, new_root, hashes)
-    data = {"old": old, "new": new, "hashes": [h.hex() for h in hashes], "old_root": old_root.hex(),
-            "new_root": new_root.hex()}
+    hex_hashes = [h.hex() for h in hashes]
     if as_json:
-        print_json(data)
+        print_json({"old": old, "new": new, "hashes": hex_hashes, "old_root": old_root.hex(),
+                    "new_root": new_root.hex()})
     else:
         out_console.print(f"tree {old} ({old_root.hex()}) is a prefix of tree {new} ({new_root.hex()})")
-        for h in data["hashes"]:  # type: ignore[union-attr]
+        for h in hex_hashes:
             typer.echo(h)
 
 
@@ -226,6 +226,6 @@ def cosign(
     for name in result.cosigned_by:
         out_console.print(f"[green]cosigned[/] size {result.size} by {name}")
     for name, why in result.refused.items():
-        out_console.print(f"[red]refused[/] by {name}: {why}", markup=False)
+        out_console.print(f"[red]refused[/] by {escape(name)}: {escape(why)}")
     if result.refused:
         raise typer.Exit(1)

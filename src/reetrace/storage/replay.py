@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Table, delete, select
 
 from reetrace.events import KindRegistry, event_from_entry
+from reetrace.storage.ledger import project_runs
 from reetrace.storage.tables import log_entries, projection_tables
 
 Progress = Callable[[int], None]
@@ -58,12 +59,8 @@ def replay(conn: Connection, kinds: KindRegistry, progress: Progress | None = No
     while True:  # page by index: flat memory, and no open cursor while the projections write
         page = conn.execute(select(log_entries.c.idx, log_entries.c.entry).where(log_entries.c.idx >= start)
                             .order_by(log_entries.c.idx).limit(PAGE)).all()
-        for idx, entry in page:
-            event = event_from_entry(bytes(entry))
-            project = kinds.get(event.kind).project
-            if project is not None:
-                project(conn, event, int(idx))
-            report.entries += 1
+        project_runs(conn, kinds, [(event_from_entry(bytes(entry)), int(idx)) for idx, entry in page])
+        report.entries += len(page)
         if progress:
             progress(report.entries)
         if len(page) < PAGE:

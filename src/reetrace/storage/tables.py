@@ -34,8 +34,8 @@ log_entries = Table(
     Column("idx", Index64, primary_key=True, autoincrement=False),
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Column("entry", LargeBinary, nullable=False),
-    Column("kind", String(100), nullable=False, index=True),
-    Column("tenant", String(64), nullable=True, index=True),
+    Column("kind", String(100), nullable=False),
+    Column("tenant", String(64), nullable=True),
     Column("event_id", String(64), nullable=False, unique=True),
 )
 
@@ -86,19 +86,6 @@ vault_values = Table(
     Column("ciphertext", LargeBinary, nullable=False),
     PrimaryKeyConstraint("subject_id", "field"),
 )
-
-# Projection of `note` events: an operator's annotations.
-notes = Table(
-    "notes",
-    metadata,
-    Column("entry_idx", Index64, primary_key=True, autoincrement=False),
-    Column("tenant", String(64), nullable=True, index=True),
-    Column("actor", String(200), nullable=False),
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("body", Text, nullable=False),
-    info={"projection": True},
-)
-
 
 def projection_tables() -> list[Table]:
     """Tables rebuilt from the log by `log replay` (tagged ``info={"projection": True}``), in dependency order."""

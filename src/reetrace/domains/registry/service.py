@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import Connection, insert, select
 
@@ -55,26 +56,27 @@ def _require_enterprise(conn: Connection, enterprise_id: str) -> None:
         raise not_found(f"no enterprise {enterprise_id!r}")
 
 
-def _project_enterprise(conn: Connection, event: Event, index: int) -> None:
-    body = EnterpriseRegistered.model_validate(event.body)
-    conn.execute(insert(enterprises).values(tenant=event.tenant, entry_idx=index, **body.model_dump()))
+def _project_enterprise(conn: Connection, items: Sequence[tuple[Event, int]]) -> None:
+    conn.execute(insert(enterprises), [
+        {"tenant": e.tenant, "entry_idx": i, **EnterpriseRegistered.model_validate(e.body).model_dump()}
+        for e, i in items
+    ])
 
 
-def _project_permit(conn: Connection, event: Event, index: int) -> None:
-    body = PermitIssued.model_validate(event.body)
-    conn.execute(insert(permits).values(tenant=event.tenant, entry_idx=index, **body.model_dump()))
+def _project_permit(conn: Connection, items: Sequence[tuple[Event, int]]) -> None:
+    conn.execute(insert(permits), [
+        {"tenant": e.tenant, "entry_idx": i, **PermitIssued.model_validate(e.body).model_dump()} for e, i in items
+    ])
 
 
-def _project_contact(conn: Connection, event: Event, index: int) -> None:
-    body = ContactRegistered.model_validate(event.body)
-    conn.execute(insert(contacts).values(
-        subject_id=body.subject_id, tenant=event.tenant, enterprise_id=body.enterprise_id, role=body.role,
-        name_commitment=body.name, phone_commitment=body.phone, entry_idx=index))
-
-
-def _project_erasure(conn: Connection, event: Event, index: int) -> None:
-    # The contact row stays (commitments are not personal data once the key is gone); nothing to project.
-    del conn, event, index
+def _project_contact(conn: Connection, items: Sequence[tuple[Event, int]]) -> None:
+    rows = []
+    for event, index in items:
+        body = ContactRegistered.model_validate(event.body)
+        rows.append({"subject_id": body.subject_id, "tenant": event.tenant, "enterprise_id": body.enterprise_id,
+                     "role": body.role, "name_commitment": body.name, "phone_commitment": body.phone,
+                     "entry_idx": index})
+    conn.execute(insert(contacts), rows)
 
 
 KINDS = [
@@ -83,7 +85,7 @@ KINDS = [
     EventKind("registry.permit.issued", PermitIssued, _project_permit, "a mining, separation or trade permit"),
     EventKind("registry.contact.registered", ContactRegistered, _project_contact,
               "a contact person; personal fields as vault commitments"),
-    EventKind("vault.subject.erased", SubjectErased, _project_erasure,
+    EventKind("vault.subject.erased", SubjectErased, None,
               "a person's vault key was destroyed (crypto-shredding)"),
 ]
 

@@ -39,10 +39,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("idx", name=op.f("pk_log_entries")),
         sa.UniqueConstraint("event_id", name=op.f("uq_log_entries_event_id")),
     )
-    with op.batch_alter_table("log_entries", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_log_entries_kind"), ["kind"], unique=False)
-        batch_op.create_index(batch_op.f("ix_log_entries_tenant"), ["tenant"], unique=False)
-
     op.create_table(
         "log_nodes",
         sa.Column("level", sa.SmallInteger(), nullable=False),
@@ -65,21 +61,6 @@ def upgrade() -> None:
         sa.column("root", sa.LargeBinary),
     )
     op.bulk_insert(log_state, [{"id": 1, "size": 0, "root": hashlib.sha256(b"").digest()}])
-    op.create_table(
-        "notes",
-        sa.Column(
-            "entry_idx", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=False, nullable=False
-        ),
-        sa.Column("tenant", sa.String(length=64), nullable=True),
-        sa.Column("actor", sa.String(length=200), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("entry_idx", name=op.f("pk_notes")),
-        info={"projection": True},
-    )
-    with op.batch_alter_table("notes", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_notes_tenant"), ["tenant"], unique=False)
-
     op.create_table(
         "registry_enterprises",
         sa.Column("enterprise_id", sa.String(length=64), nullable=False),
@@ -172,16 +153,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_registry_enterprises_tenant"))
 
     op.drop_table("registry_enterprises")
-    with op.batch_alter_table("notes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_notes_tenant"))
-
-    op.drop_table("notes")
     op.drop_table("log_state")
     op.drop_table("log_nodes")
-    with op.batch_alter_table("log_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_log_entries_tenant"))
-        batch_op.drop_index(batch_op.f("ix_log_entries_kind"))
-
     op.drop_table("log_entries")
     op.drop_table("log_checkpoints")
     # ### end Alembic commands ###
