@@ -161,7 +161,7 @@ def canonical_entry(event: Event) -> bytes:
 def canonical_json(value: JSON, where: str = "value") -> bytes:
     """RFC 8785 (JCS) bytes of a JSON value.
 
-    Values without floats, integers beyond 2**53 or keys outside the Basic Multilingual Plane serialise the same
+    Values without floats or keys outside the Basic Multilingual Plane serialise the same
     under JCS and under ``json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, which is
     much faster; anything else goes through the reference implementation (``rfc8785``). A property test checks
     that both agree.
@@ -198,7 +198,9 @@ def _plain(value: JSON) -> bool:
     if kind is str or kind is bool or value is None:
         return True
     if kind is int:
-        return bool(-SAFE_INT <= value <= SAFE_INT)
+        if not -SAFE_INT <= value <= SAFE_INT:
+            raise _NotJSON(f"{value} is beyond the integers JSON numbers hold exactly (2**53 - 1)")
+        return True
     if kind is dict:
         plain = True
         for key, item in value.items():

@@ -109,11 +109,15 @@ class _Recomputed:
         node = chunk * CHUNK + pos
         first = node << level
         if pos < len(hashes):
+            # A leaf that differs is named exactly; a parent that differs names the range it covers.
             self.report.fail(first, f"stored node (level {level}, index {node}) covering entries "
-                             f"{first}..{((node + 1) << level) - 1} disagrees with the recomputed tree")
+                             f"{first}..{((node + 1) << level) - 1} disagrees with the recomputed tree",
+                             exact=level == 0)
         else:
-            self.report.fail(first, f"stored chunk (level {level}, chunk {chunk}) has {len(stored) // HASH_SIZE} "
-                             f"hashes, the tree has {len(hashes)}: nodes from entry {first} on have no entries")
+            leaves = self.counts[0] if self.counts else 0
+            self.report.fail(leaves, f"stored chunk (level {level}, chunk {chunk}) has {len(stored) // HASH_SIZE} "
+                             f"hashes, the {leaves} stored entries give {len(hashes)}: hashes of entries that are "
+                             "no longer stored")
 
 
 def audit(conn: Connection, verifier: Verifier, checkpoint_file: Path | None = None,
