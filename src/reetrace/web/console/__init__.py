@@ -1,0 +1,1 @@
+"""The server-rendered console: Jinja2 templates, no JavaScript, no CDN."""
