@@ -23,6 +23,8 @@ class Settings:
     origin: str = DEFAULT_ORIGIN
     vault_key: str | None = None
     sqlite_synchronous: str = "FULL"
+    password_cost: str = "default"
+    session_hours: int = 12
 
     @property
     def effective_database_url(self) -> str:
@@ -64,6 +66,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         origin=env.get("REETRACE_ORIGIN") or DEFAULT_ORIGIN,
         vault_key=env.get("REETRACE_VAULT_KEY") or None,
         sqlite_synchronous=env.get("REETRACE_SQLITE_SYNCHRONOUS") or "FULL",
+        password_cost=env.get("REETRACE_PASSWORD_COST") or "default",
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     return settings.with_(**clean) if clean else settings

@@ -19,8 +19,8 @@ from reetrace.settings import Settings, load_settings
 P = ParamSpec("P")
 R = TypeVar("R")
 
-err_console = Console(stderr=True)
-out_console = Console()
+err_console = Console(stderr=True, emoji=False)
+out_console = Console(emoji=False)
 
 
 @dataclass

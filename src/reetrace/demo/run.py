@@ -29,7 +29,7 @@ from reetrace.witnessing import LocalWitness, WitnessNode, cosign_latest
 
 WITNESSES = ("witness.regulator.example", "witness.customs.example", "witness.auditor.example")
 SEED = 20261123
-console = Console()
+console = Console(emoji=False)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reetrace.authz.service import KINDS as AUTHZ_KINDS
 from reetrace.domains import tables as _tables  # noqa: F401  (registers every table)
 from reetrace.domains.notes import KINDS as NOTE_KINDS
 from reetrace.domains.registry.service import KINDS as REGISTRY_KINDS
@@ -12,4 +13,5 @@ def default_kinds() -> KindRegistry:
     registry = KindRegistry()
     registry.extend(NOTE_KINDS)
     registry.extend(REGISTRY_KINDS)
+    registry.extend(AUTHZ_KINDS)
     return registry

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
+from reetrace.authz import tables as authz_tables
 from reetrace.domains.registry import tables as registry_tables
 from reetrace.storage.tables import metadata
 
-__all__ = ["metadata", "registry_tables"]
+__all__ = ["authz_tables", "metadata", "registry_tables"]
