@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from reetrace.authz import service
 from reetrace.authz.models import TenantCreated
 from reetrace.authz.passwords import Passwords
-from reetrace.authz.permissions import ROLES, PERMISSIONS, check_permission, narrow, permissions_of
+from reetrace.authz.permissions import PERMISSIONS, ROLES, check_permission, narrow, permissions_of
 from reetrace.authz.principal import Principal, load_principal
 from reetrace.authz.scope import ScopedReader
 from reetrace.authz.sessions import LoginRefused, LoginThrottled, login, logout, resolve_session, resolve_token
@@ -164,7 +164,7 @@ def test_disabled_user_loses_sessions_and_tokens_at_once(world: tuple[Container,
 ])
 def test_bad_account_input_is_refused_and_nothing_is_written(world: tuple[Container, dict[str, str]], call: object,
                                                              code: str) -> None:
-    c, ids = world
+    c, _ = world
     with read_transaction(c.engine) as conn:
         before = LogReader(conn).size()
     with pytest.raises(Error) as info, c.unit_of_work() as (uow, vault):
