@@ -49,6 +49,11 @@ class Settings:
         return self.home / "witnesses"
 
     @property
+    def witness_policy_path(self) -> Path:
+        """The deployment's witness policy (C2SP tlog-policy subset): which cosignatures count."""
+        return self.home / "witness-policy.txt"
+
+    @property
     def latest_checkpoint_path(self) -> Path:
         return self.home / "checkpoint"
 

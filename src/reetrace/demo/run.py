@@ -116,7 +116,7 @@ def setup_witnesses(c: Container) -> WitnessPolicy:
     cosign_latest(c.engine, [LocalWitness(n) for n in nodes], c.settings.latest_checkpoint_path)
     lines = [f"log {c.verifier.vkey}"] + [f"witness {n.directory.name} {n.vkey}" for n in nodes] + ["quorum 2"]
     policy_text = "\n".join(lines) + "\n"
-    (c.settings.home / "witness-policy.txt").write_text(policy_text, encoding="utf-8")
+    c.settings.witness_policy_path.write_text(policy_text, encoding="utf-8")
     return WitnessPolicy.parse(policy_text)
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
+from reetrace.authz.scope import TenantScope, apply_scope
 from reetrace.errors import invalid, not_found
 from reetrace.log import tree
 from reetrace.storage.nodes import DbNodeSource
@@ -43,22 +45,31 @@ class StoredCheckpoint:
 
 
 class LogReader:
-    """Read-only view of the log inside one connection."""
+    """Read-only view of the log inside one connection.
 
-    def __init__(self, conn: Connection) -> None:
+    With a ``scope`` (a request's principal), entries of tenants outside it do not exist for this reader: they are
+    filtered by the same mechanism as every other tenant table (:func:`reetrace.authz.scope.apply_scope`). Tree
+    nodes, roots and checkpoints hold no tenant data and are not filtered.
+    """
+
+    def __init__(self, conn: Connection, scope: TenantScope | None = None) -> None:
         self.conn = conn
+        self.scope = scope
+
+    def _entries(self, query: Select[Any]) -> Any:
+        return self.conn.execute(query if self.scope is None else apply_scope(query, self.scope))
 
     def size(self) -> int:
         return int(self.conn.execute(select(log_state.c.size).where(log_state.c.id == 1)).scalar_one_or_none() or 0)
 
     def entry(self, index: int) -> StoredEntry:
-        row = self.conn.execute(select(log_entries).where(log_entries.c.idx == index)).one_or_none()
+        row = self._entries(select(log_entries).where(log_entries.c.idx == index)).one_or_none()
         if row is None:
-            raise not_found(f"no entry at index {index} (the log has {self.size()} entries)")
+            raise not_found(f"no entry at index {index} that you may see (the log has {self.size()} entries)")
         return _entry(row)
 
     def entry_by_event_id(self, event_id: str) -> StoredEntry:
-        row = self.conn.execute(select(log_entries).where(log_entries.c.event_id == event_id)).one_or_none()
+        row = self._entries(select(log_entries).where(log_entries.c.event_id == event_id)).one_or_none()
         if row is None:
             raise not_found(f"no entry with event id {event_id!r}")
         return _entry(row)
@@ -67,15 +78,19 @@ class LogReader:
         query = select(log_entries).order_by(log_entries.c.idx.desc()).limit(limit)
         if kind:
             query = query.where(log_entries.c.kind == kind)
-        return [_entry(r) for r in self.conn.execute(query)]
+        return [_entry(r) for r in self._entries(query)]
 
     def kind_counts(self) -> dict[str, int]:
-        rows = self.conn.execute(select(log_entries.c.kind, func.count()).group_by(log_entries.c.kind))
+        rows = self._entries(select(log_entries.c.kind, func.count()).group_by(log_entries.c.kind))
         return {kind: int(n) for kind, n in rows}
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
         row = self.conn.execute(select(log_checkpoints).order_by(log_checkpoints.c.size.desc()).limit(1)).first()
         return None if row is None else StoredCheckpoint(row.size, bytes(row.root), row.note, row.created_at)
+
+    def recent_checkpoints(self, limit: int = 50) -> list[StoredCheckpoint]:
+        rows = self.conn.execute(select(log_checkpoints).order_by(log_checkpoints.c.size.desc()).limit(limit))
+        return [StoredCheckpoint(r.size, bytes(r.root), r.note, r.created_at) for r in rows]
 
     def checkpoint(self, size: int) -> StoredCheckpoint:
         row = self.conn.execute(select(log_checkpoints).where(log_checkpoints.c.size == size)).first()

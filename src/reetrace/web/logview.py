@@ -7,10 +7,9 @@ import logging
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from reetrace.container import Container
 from reetrace.errors import Error
@@ -20,9 +19,7 @@ from reetrace.log.checkpoint import open_checkpoint
 from reetrace.log.note import CosignatureVerifier, SignatureLine, split_note
 from reetrace.log.policy import WitnessPolicy
 from reetrace.storage.logread import LogReader, StoredCheckpoint, StoredEntry
-from reetrace.storage.tables import log_checkpoints
 
-POLICY_FILE = "witness-policy.txt"
 MAX_INDEX = 2**63 - 1
 log = logging.getLogger("reetrace.web")
 
@@ -102,7 +99,7 @@ def pretty_json(value: Any) -> str:
 
 def witness_policy(container: Container) -> WitnessPolicy | None:
     """The deployment's witness policy (``witness-policy.txt`` in the data folder), if there is one."""
-    path = Path(container.settings.home) / POLICY_FILE
+    path = container.settings.witness_policy_path
     if not path.is_file():
         return None
     try:
@@ -153,8 +150,7 @@ def inclusion_view(reader: LogReader, stored: StoredEntry, size: int | None = No
 
 
 def recent_checkpoints(conn: Connection, limit: int) -> list[StoredCheckpoint]:
-    rows = conn.execute(select(log_checkpoints).order_by(log_checkpoints.c.size.desc()).limit(limit))
-    return [StoredCheckpoint(r.size, bytes(r.root), r.note, r.created_at) for r in rows]
+    return LogReader(conn).recent_checkpoints(limit)
 
 
 def lookup_entry(reader: LogReader, query: str) -> StoredEntry:
