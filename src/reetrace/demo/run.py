@@ -14,6 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import select, text
 
+from reetrace.authz.passwords import Passwords
 from reetrace.cli.common import State
 from reetrace.container import Container, build_container
 from reetrace.demo import world
@@ -89,13 +90,15 @@ def build_history(c: Container, events: int) -> None:
     with Progress(console=console) as bar:
         task = bar.add_task("appending the demo history", total=5 * plan.enterprises + plan.notes + 1)
         with c.unit_of_work() as (uow, vault):
+            world.build_accounts(uow, vault, Passwords(c.settings.password_cost))
             ids = world.build_enterprises(uow, vault, rng, plan.enterprises)
             bar.update(task, advance=5 * plan.enterprises)
         # One person asks to be forgotten: their vault key is destroyed; the log stays whole.
         with c.unit_of_work() as (uow, vault):
             subject = uow.conn.execute(select(contacts.c.subject_id).order_by(contacts.c.entry_idx)).scalars().first()
             assert subject is not None
-            service.erase_subject(uow, vault, "demo", subject, "the person left the company and asked for erasure")
+            service.erase_subject(uow, vault, "demo", subject, "the person left the company and asked for erasure",
+                                  tenant="group-north")
         bar.update(task, advance=1)
         batch = []
         for event in world.notes(rng, ids, plan.notes):
@@ -196,6 +199,12 @@ def report(c: Container, findings: list[Finding]) -> None:
         table.add_row(f.check, f.planted, f.found, "[green]as planted[/]" if f.ok else "[red]MISSED[/]")
     console.print(table)
     console.print(f"log key: {c.verifier.vkey}")
+    logins = Table(title="log in to the console (password for all: " + world.DEMO_PASSWORD + ")")
+    for column in ("username", "tenant", "roles", "language"):
+        logins.add_column(column)
+    for username, tenant, _, roles, locale in world.DEMO_USERS:
+        logins.add_row(username, tenant, ", ".join(roles), locale)
+    console.print(logins)
     missed = [f for f in findings if not f.ok]
     if missed:
         console.print(f"[red]{len(missed)} checks did not find what was planted[/]")

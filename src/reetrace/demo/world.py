@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from reetrace.authz import service as authz
+from reetrace.authz.models import TenantCreated
+from reetrace.authz.passwords import Passwords
 from reetrace.domains.registry import service
 from reetrace.domains.registry.models import EnterpriseRegistered, PermitIssued
 from reetrace.events import Event
@@ -32,6 +35,36 @@ TENANTS = {"mine": "group-north", "separation": "group-north", "metal": "group-s
            "exporter": "group-south"}
 
 
+DEMO_PASSWORD = "Demo-pass-2026"
+DEMO_TENANTS = [
+    ("mofcom", "Ministry of Commerce (demo)", "商务部（演示）", "authority"),
+    ("customs", "General Administration of Customs (demo)", "海关总署（演示）", "customs"),
+    ("group-north", "Northern Rare Earth Group (demo)", "北方稀土集团（演示）", "group"),
+    ("group-south", "Southern Rare Earth Group (demo)", "南方稀土集团（演示）", "group"),
+]
+DEMO_SUPERVISION = [("mofcom", "group-north"), ("mofcom", "group-south"), ("customs", "group-north"),
+                    ("customs", "group-south")]
+DEMO_USERS = [
+    ("officer", "mofcom", "Officer Zhao", ["supervisor"], "zh-Hans"),
+    ("inspector", "customs", "Inspector Qian", ["auditor"], "en"),
+    ("north.admin", "group-north", "Sun Li", ["tenant_admin"], "en"),
+    ("north.viewer", "group-north", "Zhou Min", ["viewer"], "en"),
+    ("south.admin", "group-south", "Wu Fang", ["tenant_admin"], "zh-Hans"),
+    ("south.analyst", "group-south", "Zheng Hao", ["analyst"], "en"),
+]
+
+
+def build_accounts(uow: UnitOfWork, vault: Vault, passwords: Passwords) -> None:
+    """The demo's organisations and their users (all with DEMO_PASSWORD)."""
+    for tenant_id, name, name_zh, kind in DEMO_TENANTS:
+        authz.create_tenant(uow, "demo", TenantCreated(tenant_id=tenant_id, name=name, name_zh=name_zh,
+                                                       kind=kind))
+    for supervisor, supervised in DEMO_SUPERVISION:
+        authz.grant_supervision(uow, "demo", supervisor, supervised)
+    for username, tenant, name, roles, locale in DEMO_USERS:
+        authz.add_user(uow, vault, passwords, "demo", tenant, username, name, roles, DEMO_PASSWORD, locale)
+
+
 @dataclass(frozen=True)
 class WorldSize:
     enterprises: int
@@ -40,7 +73,7 @@ class WorldSize:
 
 def size_for(events: int) -> WorldSize:
     enterprises = max(10, events // 30)
-    # each enterprise: 1 registration + 2 permits + 2 contacts = 5 events
+    # each enterprise: 1 registration + 2 permits + 2 contacts = 5 events; accounts are a few dozen more
     return WorldSize(enterprises, max(0, events - 5 * enterprises))
 
 

@@ -44,9 +44,10 @@ def register_contact(uow: UnitOfWork, vault: Vault, tenant: str, actor: str, ent
     return subject_id, index
 
 
-def erase_subject(uow: UnitOfWork, vault: Vault, actor: str, subject_id: str, reason: str) -> int:
+def erase_subject(uow: UnitOfWork, vault: Vault, actor: str, subject_id: str, reason: str,
+                  tenant: str | None = None) -> int:
     vault.erase(subject_id)
-    return uow.record(Event(kind="vault.subject.erased", actor=actor, subjects=(subject_id,),
+    return uow.record(Event(kind="vault.subject.erased", tenant=tenant, actor=actor, subjects=(subject_id,),
                             body=SubjectErased(subject_id=subject_id, reason=reason).model_dump()))
 
 
