@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import itertools
 import os
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,8 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from reetrace.errors import Error
+from reetrace.errors import Detail, Error, invalid
 from reetrace.events import Event, KindRegistry, canonical_entry
 from reetrace.log import tree
 from reetrace.log.checkpoint import Checkpoint, sign_checkpoint
@@ -80,9 +82,15 @@ class UnitOfWork:
         leaves = [leaf_hash(entry) for entry, _, _, _ in entries]
         rows = [(first + n, leaf, entry, kind, tenant, event_id)
                 for n, (leaf, (entry, kind, tenant, event_id)) in enumerate(zip(leaves, entries, strict=True))]
-        self._pending.leaves.extend(leaves)
         if rows:
-            insert_entries(self.conn, rows)
+            savepoint = self.conn.begin_nested()
+            try:
+                insert_entries(self.conn, rows)
+            except IntegrityError:
+                savepoint.rollback()  # nothing of this batch stays; the unit of work is still usable
+                raise duplicate_events(self.conn, [r[5] for r in rows]) from None
+            savepoint.commit()
+        self._pending.leaves.extend(leaves)
         return list(range(first, first + len(rows)))
 
     def seal(self) -> Appended | None:
@@ -154,14 +162,35 @@ def insert_entries(conn: Connection, tuples: Sequence[tuple[object, ...]]) -> No
         conn.exec_driver_sql(f"INSERT INTO log_entries ({', '.join(ENTRY_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
                              tuples)
     elif conn.dialect.name == "postgresql":
+        import psycopg
+
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
-                f"COPY log_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
-            for row in tuples:
-                copy.write_row(row)
+        try:
+            with raw.cursor() as cursor, cursor.copy(  # type: ignore[attr-defined]
+                    f"COPY log_entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
+                for row in tuples:
+                    copy.write_row(row)
+        except psycopg.IntegrityError as exc:  # the raw cursor bypasses SQLAlchemy's exception wrapping
+            raise IntegrityError("COPY log_entries", None, exc) from exc
     else:
         conn.execute(insert(log_entries), [dict(zip(ENTRY_COLUMNS, row, strict=True)) for row in tuples])
+
+
+def duplicate_events(conn: Connection, event_ids: Sequence[str]) -> Error:
+    """The error for a batch whose event ids repeat one another or ids already on the log."""
+    counts = Counter(event_ids)
+    repeated = sorted(e for e, n in counts.items() if n > 1)
+    where = "is repeated within the batch"
+    if not repeated:
+        unique = sorted(counts)
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            repeated += conn.execute(select(log_entries.c.event_id).where(log_entries.c.event_id.in_(chunk))).scalars()
+        where = "is already on the log"
+    shown = ", ".join(repeated[:5]) + (f" and {len(repeated) - 5} more" if len(repeated) > 5 else "")
+    return invalid(f"event id {shown} {where}: an event is recorded once",
+                   Detail("give each event a new id, or leave `id` out", "event.id"), code="duplicate_event")
 
 
 def project_runs(conn: Connection, kinds: KindRegistry, items: Sequence[tuple[Event, int]]) -> None:
