@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from reetrace.errors import Detail, Error, invalid
+from reetrace.errors import Detail, Error
 from reetrace.events import Event, KindRegistry, canonical_entry
 from reetrace.log import tree
 from reetrace.log.checkpoint import Checkpoint, sign_checkpoint
@@ -189,8 +189,8 @@ def duplicate_events(conn: Connection, event_ids: Sequence[str]) -> Error:
             repeated += conn.execute(select(log_entries.c.event_id).where(log_entries.c.event_id.in_(chunk))).scalars()
         where = "is already on the log"
     shown = ", ".join(repeated[:5]) + (f" and {len(repeated) - 5} more" if len(repeated) > 5 else "")
-    return invalid(f"event id {shown} {where}: an event is recorded once",
-                   Detail("give each event a new id, or leave `id` out", "event.id"), code="duplicate_event")
+    return Error(f"event id {shown} {where}: an event is recorded once", code="duplicate_event", http_status=409,
+                 details=[Detail("give each event a new id, or leave `id` out", "event.id")])
 
 
 def project_runs(conn: Connection, kinds: KindRegistry, items: Sequence[tuple[Event, int]]) -> None:
