@@ -57,3 +57,9 @@ def test_upgrade_from_empty_and_round_trip(empty_engine: Engine) -> None:
     assert _diffs(empty_engine) == []
     assert set(inspect(empty_engine).get_table_names()) == {t.name for t in metadata.sorted_tables} | {
         "alembic_version"}
+
+
+def test_head_constant_matches_the_migration_scripts() -> None:
+    from reetrace.storage import migrate
+
+    assert migrate.head_revision() == migrate.HEAD

@@ -55,12 +55,17 @@ class LogReader:
     def __init__(self, conn: Connection, scope: TenantScope | None = None) -> None:
         self.conn = conn
         self.scope = scope
+        self._size_cache: int | None = None
 
     def _entries(self, query: Select[Any]) -> Any:
         return self.conn.execute(query if self.scope is None else apply_scope(query, self.scope))
 
     def size(self) -> int:
-        return int(self.conn.execute(select(log_state.c.size).where(log_state.c.id == 1)).scalar_one_or_none() or 0)
+        """The log's size, read once per reader (a reader lives inside one transaction)."""
+        if self._size_cache is None:
+            self._size_cache = int(
+                self.conn.execute(select(log_state.c.size).where(log_state.c.id == 1)).scalar_one_or_none() or 0)
+        return self._size_cache
 
     def entry(self, index: int) -> StoredEntry:
         row = self._entries(select(log_entries).where(log_entries.c.idx == index)).one_or_none()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, select, update
 
 from reetrace.errors import Error
 from reetrace.log.hashing import HASH_SIZE
@@ -34,33 +35,67 @@ class DbNodeSource:
         for key in keys:
             if key in self.overlay:
                 out[key] = self.overlay[key]
+            elif (key[0], key[1] // CHUNK) in self._chunks:
+                out[key] = self._slice(*key)
             else:
                 wanted.append(key)
-        self._load({(level, index // CHUNK) for level, index in wanted})
-        for level, index in wanted:
-            blob = self._chunks.get((level, index // CHUNK), b"")
-            offset = (index % CHUNK) * HASH_SIZE
-            node = blob[offset : offset + HASH_SIZE]
-            if len(node) != HASH_SIZE:
-                raise MissingNode(level, index)
-            out[(level, index)] = node
+        if wanted:
+            out.update(self._fetch(wanted))
         return out
 
     def chunk(self, level: int, chunk: int) -> bytes:
-        self._load({(level, chunk)})
-        return self._chunks.get((level, chunk), b"")
+        if (level, chunk) not in self._chunks:
+            row = self.conn.execute(select(log_nodes.c.hashes).where(log_nodes.c.level == level,
+                                                                      log_nodes.c.chunk == chunk)).first()
+            self._chunks[(level, chunk)] = bytes(row[0]) if row else b""
+        return self._chunks[(level, chunk)]
 
-    def _load(self, chunk_keys: set[tuple[int, int]]) -> None:
-        missing = [k for k in chunk_keys if k not in self._chunks]
-        if not missing:
-            return
-        rows = self.conn.execute(
-            select(log_nodes.c.level, log_nodes.c.chunk, log_nodes.c.hashes).where(
-                tuple_(log_nodes.c.level, log_nodes.c.chunk).in_(missing)
-            )
-        )
-        for level, chunk, hashes in rows:
-            self._chunks[(level, chunk)] = bytes(hashes)
+    def _slice(self, level: int, index: int) -> bytes:
+        blob = self._chunks[(level, index // CHUNK)]
+        offset = (index % CHUNK) * HASH_SIZE
+        node = blob[offset:offset + HASH_SIZE]
+        if len(node) != HASH_SIZE:
+            raise MissingNode(level, index)
+        return node
+
+    def _fetch(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        """One statement, one primary-key lookup per node, reading only its 32 bytes.
+
+        (A row-value ``IN`` list makes SQLite scan the whole table; a UNION ALL of point lookups does not.)
+        """
+        unique = list(dict.fromkeys(keys))
+        out: dict[tuple[int, int], bytes] = {}
+        for start in range(0, len(unique), 200):  # SQLite allows 500 terms in a compound SELECT
+            part = unique[start:start + 200]
+            sql, params = _point_lookups(part, self.conn.dialect.name == "postgresql")
+            for n, node in self.conn.exec_driver_sql(sql, params):
+                out[part[n]] = bytes(node)
+        for level, index in unique:
+            node = out.get((level, index), b"")
+            if len(node) != HASH_SIZE:
+                raise MissingNode(level, index)
+        return out
+
+
+@functools.lru_cache(maxsize=512)
+def _lookup_sql(count: int, pyformat: bool) -> str:
+    """Driver-level SQL (SQLAlchemy's statement building costs more than the lookups themselves)."""
+
+    def p(name: str) -> str:
+        return f"%({name})s" if pyformat else f":{name}"
+
+    return " UNION ALL ".join(
+        f"SELECT {n} AS n, substr(hashes, {p(f'o{n}')}, {HASH_SIZE}) AS node FROM log_nodes "
+        f"WHERE level = {p(f'l{n}')} AND chunk = {p(f'c{n}')}"
+        for n in range(count)
+    )
+
+
+def _point_lookups(keys: Sequence[tuple[int, int]], pyformat: bool) -> tuple[str, dict[str, int]]:
+    params: dict[str, int] = {}
+    for n, (level, index) in enumerate(keys):
+        params[f"l{n}"], params[f"c{n}"], params[f"o{n}"] = level, index // CHUNK, (index % CHUNK) * HASH_SIZE + 1
+    return _lookup_sql(len(keys), pyformat), params
 
 
 def write_nodes(conn: Connection, source: DbNodeSource, old_size: int, new_size: int,
