@@ -24,7 +24,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 set +e
-.venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
+.venv/bin/python -m pytest -n 2 --dist load "$@"
 status=$?
 set -e
 if [ $status -eq 5 ]; then

@@ -1,17 +1,32 @@
-"""The site the browser tests visit: a temporary log with a few hundred entries, served by uvicorn on loopback."""
+"""The site the browser tests visit: a temporary log with a few hundred entries, served by uvicorn on loopback.
+
+After the notes come the accounts: ``regulator`` (an authority) supervises ``group-north`` and ``group-south``;
+each group has an enterprise with a contact person. Users (password :data:`PASSWORD`): ``officer`` (regulator,
+supervisor), ``north.admin`` (group-north, tenant_admin), ``north.viewer`` (group-north, viewer).
+"""
 
 from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from reetrace.authz import service
+from reetrace.authz.models import TenantCreated
+from reetrace.authz.passwords import Passwords
 from reetrace.container import Container
+from reetrace.domains.registry import service as registry
+from reetrace.domains.registry.models import EnterpriseRegistered, PermitIssued
 from reetrace.events import Event
 from reetrace.witnessing import LocalWitness, WitnessNode, cosign_latest
 
 ENTRIES = 250
 WITNESSES = ("witness.regulator.example", "witness.customs.example")
+PASSWORD = "Correct-horse-42"
+USERS = {"officer": ("regulator", "supervisor"), "north.admin": ("group-north", "tenant_admin"),
+         "north.viewer": ("group-north", "viewer")}
+ENTERPRISES = {"group-north": ("NM-BAOTOU-07", "Baotou Northern Rare Earth Separation Co.", "Inner Mongolia"),
+               "group-south": ("JX-GANZHOU-11", "Ganzhou Southern Ionic Clay Co.", "Jiangxi")}
 
 
 @dataclass
@@ -36,6 +51,26 @@ def seed(container: Container) -> list[str]:
     for first in range(0, ENTRIES, 100):
         container.ledger.record(events[first : first + 100])
     return [e.id for e in events]
+
+
+def add_accounts(container: Container) -> None:
+    """Tenants, supervision, users and the enterprises of both groups, in one batch."""
+    with container.unit_of_work() as (uow, vault):
+        for tenant_id, kind in (("regulator", "authority"), ("group-north", "group"), ("group-south", "group")):
+            service.create_tenant(uow, "setup", TenantCreated(tenant_id=tenant_id, name=tenant_id, kind=kind))
+        for group in ("group-north", "group-south"):
+            service.grant_supervision(uow, "setup", "regulator", group)
+        for username, (tenant, role) in USERS.items():
+            service.add_user(uow, vault, Passwords("low"), "setup", tenant, username, username.title(), [role],
+                             PASSWORD)
+        for tenant, (enterprise_id, name, province) in ENTERPRISES.items():
+            registry.register_enterprise(uow, tenant, "setup", EnterpriseRegistered(
+                enterprise_id=enterprise_id, name=name, role="separation", province=province, country="CN"))
+            registry.issue_permit(uow, tenant, "setup", PermitIssued(
+                permit_id=f"P-{enterprise_id}", enterprise_id=enterprise_id, permit_type="separation",
+                valid_from=date(2026, 1, 1), valid_to=date(2028, 12, 31)))
+            registry.register_contact(uow, vault, tenant, "setup", enterprise_id, "compliance officer",
+                                      "Li Na" if tenant == "group-north" else "Zhou Min", "+86 472 555 0107")
 
 
 def cosign(container: Container) -> None:

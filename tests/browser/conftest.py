@@ -1,7 +1,7 @@
 """A real server on loopback (uvicorn in a thread) over a temporary log, and Debian's Chromium via Playwright.
 
 The browser is never downloaded: without ``/usr/bin/chromium`` the tests skip with the reason, except on CI
-(``CI=true``), where a missing browser is a failure.
+(``CI=true``), where a missing browser is a failure. Chromium is launched once per xdist worker.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from browser_site import Site, cosign, free_port, seed
+from browser_site import PASSWORD, Site, add_accounts, cosign, free_port, seed
 
 from reetrace.container import build_container
 from reetrace.settings import load_settings
@@ -26,10 +26,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    container = build_container(load_settings(environ={}, home=tmp_path_factory.mktemp("browser-home")))
+    home = tmp_path_factory.mktemp("browser-home")
+    container = build_container(load_settings(environ={}, home=home, password_cost="low"))
     ids = seed(container)
+    add_accounts(container)
     cosign(container)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(container), host="127.0.0.1", port=port, log_level="warning"))
@@ -46,7 +48,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     container.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium); never downloaded"
@@ -68,3 +70,19 @@ def page(browser: Any) -> Iterator[Any]:
     tab.set_default_timeout(10_000)
     yield tab
     context.close()
+
+
+@pytest.fixture
+def sign_in(site: Site, page: Any) -> Any:
+    """``sign_in(username)``: through the login form, as a person would; lands on the dashboard."""
+
+    def go(username: str, next_path: str = "") -> None:
+        page.goto(site.url + "/login" + (f"?next={next_path}" if next_path else ""))
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("#sign-in")
+        page.wait_for_load_state()
+        assert "/login" not in page.url, page.content()[:500]
+
+    return go
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from web_world import SIZE, WITNESS_IN_POLICY, WITNESS_NOT_IN_POLICY, World
+from web_world import NOTES, SIZE, WITNESS_IN_POLICY, WITNESS_NOT_IN_POLICY, World
 
 from reetrace.events import event_from_entry
 from reetrace.log import tree
@@ -47,7 +47,7 @@ def test_latest_checkpoint_is_the_signed_note(log_world: World, reader: LogReade
 
 
 def test_entry(log_world: World, reader: LogReader) -> None:
-    for index in (0, 1, 255, 256, SIZE - 1):
+    for index in (0, 1, 255, 256, NOTES - 1):
         body = log_world.client.get(f"/api/v1/log/entries/{index}").json()
         stored = reader.entry(index)
         raw = base64.b64decode(body["entry"])
@@ -114,7 +114,8 @@ def test_consistency_from_zero_is_empty(log_world: World) -> None:
 def test_openapi_schema_is_served_and_docs_are_off(log_world: World) -> None:
     schema = log_world.client.get("/api/v1/openapi.json").json()
     assert "/api/v1/log/proof/{index}" in schema["paths"]
-    assert schema["paths"]["/api/v1/log"]["get"]["x-reetrace-access"] == "public"
+    assert schema["paths"]["/api/v1/log"]["get"]["x-reetrace-access"] == "log:entry:read"
+    assert schema["paths"]["/health"]["get"]["x-reetrace-access"] == "public"
     assert "/" not in schema["paths"]  # console pages are not API operations
     assert log_world.client.get("/docs").status_code == 404  # Swagger UI loads from a CDN: off
 

@@ -44,7 +44,7 @@ def test_translations_reach_every_page(log_world: World) -> None:
     try:
         for url in ("/", "/log/entries/3", "/log/checkpoints", "/no-such-page"):
             page = log_world.client.get(url).text
-            assert "⟦Log overview⟧" in page and "⟦Look up⟧" in page, url
+            assert "⟦Dashboard⟧" in page and "⟦Look up⟧" in page, url
         assert "⟦%(n)s entries⟧" not in log_world.client.get("/").text  # interpolation happens after translating
     finally:
         env.install_null_translations(newstyle=True)

@@ -1,15 +1,29 @@
-"""Who may call a route: every route declares it, explicitly.
+"""Who may call a route: every route declares it, explicitly, in its decorator.
 
-Until accounts and permissions exist (issue 3), every route of the console and the API is **public**, and says
-so in its decorator::
+Three declarations exist::
 
-    @router.get("/api/v1/log", **public())
+    @router.get("/api/v1/log", **require("log:entry:read"))   # signed in and holding this permission
+    @router.get("/api/v1/me", **signed_in())                  # any signed-in user (their own account)
+    @router.get("/health", **public())                        # no login at all
 
-which adds the :data:`PUBLIC` dependency and ``x-reetrace-access: public`` to the route's OpenAPI operation.
-``public_route`` does nothing at request time; it is a marker that :func:`route_access` finds in the route's
-dependency tree. Issue 3 adds a permission dependency (``require("log:entry:read")``) next to it and a test that
-enumerates every route and fails when one declares neither. Declaring access per route (never per router) keeps
-that test meaningful: a new route added to an existing router does not silently inherit "public".
+``require`` and ``signed_in`` add one :class:`reetrace.web.auth.PermissionCheck` dependency: a session cookie or an
+API token, the CSRF token on a session's unsafe requests, and the permission; a refusal is audited. Each also
+writes ``x-reetrace-access`` into the route's OpenAPI operation. ``tests/web/test_route_permissions.py``
+enumerates every route and fails when one declares nothing. Declaring access per route (never per router) keeps
+that test meaningful: a route added to an existing router does not silently inherit anything.
+
+Public routes, and why:
+
+* ``/login`` (GET and POST): one cannot sign in after signing in. The form is protected by a double-submit
+  CSRF cookie instead of a session token.
+* ``/health``: liveness for load balancers; it shows the log's size, which every checkpoint shows anyway.
+* ``/tlog/checkpoint`` and the hash tiles ``/tlog/tile/<L>/<N>``: witnesses and monitors verify the log's
+  history from signed checkpoints and tree hashes, which hold no tenant data (a hash reveals nothing of the entry
+  it covers). Entry *bundles* (``/tlog/tile/entries/<N>``) hold the entries themselves and require
+  ``log:entry:read``; a bundle with an entry outside the reader's tenants is "not found".
+* ``/static/...`` (the stylesheet) is mounted by Starlette outside the routers.
+
+Logout is not public: it needs a session and its CSRF token (a forged logout is a nuisance worth preventing).
 """
 
 from __future__ import annotations
@@ -21,11 +35,15 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from reetrace.web.auth import PermissionCheck
+
 ACCESS_KEY = "x-reetrace-access"
+PUBLIC_ACCESS = "public"
+SIGNED_IN_ACCESS = "signed-in"
 
 
 def public_route() -> None:
-    """Marker dependency: this route needs no login (for now every route; later login, health, tiles)."""
+    """Marker dependency: this route needs no login. Does nothing at request time."""
 
 
 PUBLIC: Any = Depends(public_route)
@@ -33,15 +51,30 @@ PUBLIC: Any = Depends(public_route)
 
 def public() -> dict[str, Any]:
     """Keyword arguments for a route decorator that declare the route public."""
-    return {"dependencies": [PUBLIC], "openapi_extra": {ACCESS_KEY: "public"}}
+    return {"dependencies": [PUBLIC], "openapi_extra": {ACCESS_KEY: PUBLIC_ACCESS}}
+
+
+def require(permission: str) -> dict[str, Any]:
+    """Keyword arguments for a route decorator: signed in and holding ``permission`` (checked now, at import)."""
+    return {"dependencies": [Depends(PermissionCheck(permission))], "openapi_extra": {ACCESS_KEY: permission}}
+
+
+def signed_in() -> dict[str, Any]:
+    """Keyword arguments for a route decorator: any signed-in user (routes about one's own account)."""
+    return {"dependencies": [Depends(PermissionCheck(None))], "openapi_extra": {ACCESS_KEY: SIGNED_IN_ACCESS}}
 
 
 def route_access(route: APIRoute) -> str | None:
-    """``"public"`` when the route declares :data:`PUBLIC`; ``None`` when it declares nothing."""
-    calls = [dep.call for dep in route.dependant.dependencies]
-    if public_route in calls:
-        return "public"
-    return None
+    """``"public"``, ``"signed-in"`` or the permission the route requires; ``None`` when it declares nothing."""
+    found: list[str] = []
+    for dep in route.dependant.dependencies:
+        if dep.call is public_route:
+            found.append(PUBLIC_ACCESS)
+        elif isinstance(dep.call, PermissionCheck):
+            found.append(dep.call.permission or SIGNED_IN_ACCESS)
+    if len(found) != 1:
+        return None  # nothing, or two declarations that contradict each other
+    return found[0]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ The API (``/api/``, ``/tlog/``, ``/health``) answers every error as
 ``{"ok": false, "code", "error", "errors": [{"location", "message"}], "status"}``; the console answers with an HTML
 error page carrying the same message. Handled here:
 
-* :class:`reetrace.errors.Error`: its own code, status and details;
+* :class:`reetrace.errors.Error`: its own code, status and details (and headers, when it has some: a 401 says
+  ``WWW-Authenticate``); the console turns ``sign_in_required`` into a redirect to the login page;
 * request validation (FastAPI answers 422 by default): status 400, one ``errors`` item per field, located as
   ``query.size`` / ``path.index``;
 * HTTP exceptions (unknown route 404, wrong method 405);
@@ -28,7 +29,8 @@ log = logging.getLogger("reetrace.web")
 
 API_PREFIXES = ("/api/", "/tlog/")
 API_PATHS = frozenset({"/health", "/api/v1"})
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable"}
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable",
+              413: "too_large", 415: "unsupported_media_type"}
 
 HtmlErrorRenderer = Callable[[Request, Error], Response]
 
@@ -72,7 +74,7 @@ def install_error_handlers(app: FastAPI, render_html: HtmlErrorRenderer) -> None
         assert isinstance(exc, Error)
         if exc.http_status >= 500:
             log.error("%s %s failed: %s", request.method, request.url.path, exc.diagnostics())
-        return respond(request, exc)
+        return respond(request, exc, getattr(exc, "headers", None))
 
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

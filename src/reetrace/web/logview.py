@@ -7,9 +7,7 @@ import logging
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import Connection
+from typing import Any, Protocol
 
 from reetrace.container import Container
 from reetrace.errors import Error
@@ -149,11 +147,17 @@ def inclusion_view(reader: LogReader, stored: StoredEntry, size: int | None = No
     return InclusionView(stored.index, size, stored.leaf_hash, hashes, root, problem)
 
 
-def recent_checkpoints(conn: Connection, limit: int) -> list[StoredCheckpoint]:
-    return LogReader(conn).recent_checkpoints(limit)
+class EntrySource(Protocol):
+    """A :class:`LogReader`, or a request's scoped view that audits misses (``reetrace.web.deps.Scoped``)."""
+
+    def size(self) -> int: ...
+
+    def entry(self, index: int) -> StoredEntry: ...
+
+    def entry_by_event_id(self, event_id: str) -> StoredEntry: ...
 
 
-def lookup_entry(reader: LogReader, query: str) -> StoredEntry:
+def lookup_entry(reader: EntrySource, query: str) -> StoredEntry:
     """An entry by its index (digits) or by its event id."""
     text = query.strip()
     if not text:

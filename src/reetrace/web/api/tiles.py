@@ -5,6 +5,10 @@ A hash tile at level ``L`` and index ``N`` holds the tree nodes at level ``8*L``
 tile (256 hashes) never changes and is served as immutable; a partial tile ``.p/W`` is served when at least ``W``
 hashes of that row exist. Entry bundles (``tile/entries/N``) are each entry as a big-endian uint16 length and its
 bytes; an entry over 65,535 bytes cannot be bundled and is refused with an error naming it.
+
+The checkpoint and the hash tiles are public (they hold no tenant data; see :mod:`reetrace.web.access`). Entry
+bundles hold the entries and require ``log:entry:read``; a bundle with an entry outside the reader's tenants is
+"not found", like the entry itself.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from sqlalchemy import select
 from reetrace.errors import Error, invalid, not_found
 from reetrace.log.hashing import HASH_SIZE
 from reetrace.storage.logread import LogReader
-from reetrace.storage.nodes import CHUNK, DbNodeSource
+from reetrace.storage.nodes import CHUNK
 from reetrace.storage.tables import log_entries
-from reetrace.web.access import public
-from reetrace.web.deps import Reader
+from reetrace.web.access import public, require
+from reetrace.web.api.common import ERROR_RESPONSES, PUBLIC_ERROR_RESPONSES
+from reetrace.web.deps import Scoped, TreeReader, Visible, node_chunk
 
 router = APIRouter(prefix="/tlog", tags=["tlog-tiles"])
 
@@ -66,8 +71,8 @@ def parse_tile_path(path: str) -> TilePath:
     return TilePath(parts[0], index, width)
 
 
-@router.get("/checkpoint", response_class=PlainTextResponse, **public())
-def tlog_checkpoint(reader: Reader) -> PlainTextResponse:
+@router.get("/checkpoint", response_class=PlainTextResponse, responses=PUBLIC_ERROR_RESPONSES, **public())
+def tlog_checkpoint(reader: TreeReader) -> PlainTextResponse:
     """The latest checkpoint (C2SP signed note), as tlog-tiles clients fetch it."""
     latest = reader.latest_checkpoint()
     if latest is None:
@@ -75,33 +80,48 @@ def tlog_checkpoint(reader: Reader) -> PlainTextResponse:
     return PlainTextResponse(latest.note, headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/tile/{tile_path:path}", response_class=Response, **public())
-def tile(tile_path: str, reader: Reader) -> Response:
-    """A hash tile ``tile/<L>/<N>[.p/<W>]`` or an entry bundle ``tile/entries/<N>[.p/<W>]``."""
+@router.get("/tile/entries/{tile_path:path}", response_class=Response, responses=ERROR_RESPONSES,
+            **require("log:entry:read"))
+def entries_tile(tile_path: str, scoped: Visible) -> Response:
+    """An entry bundle ``tile/entries/<N>[.p/<W>]`` (every entry in it must be one you may see)."""
+    where = parse_tile_path(f"entries/{tile_path}")
+    return tile_response(entry_bundle(scoped, where), where)
+
+
+@router.get("/tile/{tile_path:path}", response_class=Response, responses=PUBLIC_ERROR_RESPONSES, **public())
+def tile(tile_path: str, reader: TreeReader) -> Response:
+    """A hash tile ``tile/<L>/<N>[.p/<W>]``."""
     where = parse_tile_path(tile_path)
-    data = entry_bundle(reader, where) if where.level == "entries" else hash_tile(reader, where)
+    if where.level == "entries":  # only "entries" without an index reaches this route: parse refuses it
+        raise invalid("entry bundles are at tile/entries/<N>", code="bad_tile_path")
+    return tile_response(hash_tile(reader, where), where)
+
+
+def tile_response(data: bytes, where: TilePath) -> Response:
     headers = {"Cache-Control": IMMUTABLE if where.full else "no-cache"}
     return Response(data, media_type=OCTETS, headers=headers)
 
 
 def hash_tile(reader: LogReader, where: TilePath) -> bytes:
     level = 8 * int(where.level)
-    stored = DbNodeSource(reader.conn).chunk(level, where.index)
+    stored = node_chunk(reader, level, where.index)
     if len(stored) < where.width * HASH_SIZE:
         raise not_found(f"tile {where.level}/{where.index} has {len(stored) // HASH_SIZE} of the "
                         f"{where.width} hashes asked for", code="no_such_tile")
     return stored[: where.width * HASH_SIZE]
 
 
-def entry_bundle(reader: LogReader, where: TilePath) -> bytes:
+def entry_bundle(scoped: Scoped, where: TilePath) -> bytes:
     first = where.index * TILE_WIDTH
+    if first + where.width > scoped.size():
+        raise not_found(f"entry bundle {where.index} needs entries up to {first + where.width - 1}; the log has "
+                        f"{scoped.size()}", code="no_such_tile")
     query = (select(log_entries.c.idx, log_entries.c.entry)
              .where(log_entries.c.idx >= first, log_entries.c.idx < first + where.width)
              .order_by(log_entries.c.idx))
-    rows = list(reader.conn.execute(query))
-    if len(rows) < where.width or first + where.width > reader.size():
-        raise not_found(f"entry bundle {where.index} has {len(rows)} of the {where.width} entries asked for",
-                        code="no_such_tile")
+    rows = scoped.all(query)
+    if len(rows) < where.width:
+        raise scoped.refuse(f"entry bundle {where.index} holds entries you may not see")
     out = bytearray()
     for idx, data in rows:
         if len(data) > 0xFFFF:

@@ -1,7 +1,7 @@
-"""Console pages: the log overview, an entry with its verified inclusion proof, lookup, recent checkpoints.
+"""Console pages of the log: the home dashboard, an entry with its verified inclusion proof, lookup, checkpoints.
 
-Pages are thin: they gather values through :mod:`reetrace.web.logview` in one read transaction and render a
-template. Every route is public for now (see :mod:`reetrace.web.access`).
+Pages are thin: they gather values through :mod:`reetrace.web.logview` in one read transaction, within the
+principal's tenants, and render a template. Every page requires ``log:entry:read``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from reetrace.events import event_from_entry
 from reetrace.storage.logread import LogReader
-from reetrace.web.access import public
+from reetrace.web.access import require
 from reetrace.web.console.render import render
-from reetrace.web.deps import AppContainer, Reader
+from reetrace.web.deps import AppContainer, Visible
 from reetrace.web.logview import (
     MAX_INDEX,
     CheckpointView,
@@ -24,7 +24,6 @@ from reetrace.web.logview import (
     inclusion_view,
     lookup_entry,
     pretty_json,
-    recent_checkpoints,
     witness_policy,
 )
 
@@ -32,10 +31,13 @@ router = APIRouter(include_in_schema=False)
 
 RECENT_ENTRIES = 20
 RECENT_CHECKPOINTS = 50
+READ = require("log:entry:read")
 
 
-@router.get("/", response_class=HTMLResponse, **public())
-def overview(request: Request, reader: Reader, container: AppContainer) -> HTMLResponse:
+@router.get("/", response_class=HTMLResponse, **READ)
+def overview(request: Request, scoped: Visible, container: AppContainer) -> HTMLResponse:
+    """The home dashboard: the log, its latest checkpoint, recent events one may see, alerts."""
+    reader = scoped.log
     size = reader.size()
     latest = reader.latest_checkpoint()
     checkpoint = None if latest is None else checkpoint_view(latest, container, witness_policy(container))
@@ -47,13 +49,16 @@ def overview(request: Request, reader: Reader, container: AppContainer) -> HTMLR
         "checkpoint": checkpoint,
         "kind_counts": sorted(reader.kind_counts().items(), key=lambda kv: (-kv[1], kv[0])),
         "recent": recent_rows(reader, RECENT_ENTRIES),
+        "tenants": sorted(scoped.principal.scope.tenants),
+        "alerts": [],  # filled by the alerts issue; the box says there are none yet
     }
     return render(request, "overview.html", context)
 
 
-@router.get("/log/entries/{index}", response_class=HTMLResponse, **public())
-def entry_page(request: Request, index: Annotated[int, Path(ge=0, le=MAX_INDEX)], reader: Reader) -> HTMLResponse:
-    stored = reader.entry(index)
+@router.get("/log/entries/{index}", response_class=HTMLResponse, **READ)
+def entry_page(request: Request, index: Annotated[int, Path(ge=0, le=MAX_INDEX)], scoped: Visible) -> HTMLResponse:
+    reader = scoped.log
+    stored = scoped.entry(index)
     event = decoded_event(stored)
     occurred_at = event_from_entry(stored.entry).occurred_at
     latest = reader.latest_checkpoint()
@@ -71,17 +76,18 @@ def entry_page(request: Request, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]
     return render(request, "entry.html", context)
 
 
-@router.get("/log/lookup", response_class=HTMLResponse, **public())
-def lookup(reader: Reader, q: Annotated[str, Query(max_length=100)] = "") -> RedirectResponse:
-    stored = lookup_entry(reader, q)
+@router.get("/log/lookup", response_class=HTMLResponse, **READ)
+def lookup(scoped: Visible, q: Annotated[str, Query(max_length=100)] = "") -> RedirectResponse:
+    stored = lookup_entry(scoped, q)
     return RedirectResponse(f"/log/entries/{stored.index}", status_code=303)
 
 
-@router.get("/log/checkpoints", response_class=HTMLResponse, **public())
-def checkpoints_page(request: Request, reader: Reader, container: AppContainer) -> HTMLResponse:
+@router.get("/log/checkpoints", response_class=HTMLResponse, **READ)
+def checkpoints_page(request: Request, scoped: Visible, container: AppContainer) -> HTMLResponse:
+    reader = scoped.log
     policy = witness_policy(container)
     views: list[CheckpointView] = [checkpoint_view(c, container, policy)
-                                   for c in recent_checkpoints(reader.conn, RECENT_CHECKPOINTS)]
+                                   for c in reader.recent_checkpoints(RECENT_CHECKPOINTS)]
     context = {"page": "checkpoints", "checkpoints": views, "size": reader.size(), "limit": RECENT_CHECKPOINTS}
     return render(request, "checkpoints.html", context)
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from reetrace.authz.principal import Principal
 from reetrace.errors import Error
+from reetrace.web.deps import request_target
+from reetrace.web.locale import locale_of
 from reetrace.web.logview import aware
 
 WEB = Path(__file__).resolve().parent.parent
@@ -74,14 +78,36 @@ def make_templates() -> Jinja2Templates:
     return Jinja2Templates(env=make_environment())
 
 
-def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page needs: who is signed in, their CSRF token, the locale, and ``can(permission)``."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+
+    def can(permission: str) -> bool:
+        return principal is not None and principal.can(permission)
+
+    return {"principal": principal, "csrf_token": getattr(request.state, "csrf_token", None),
+            "locale": locale_of(request), "can": can}
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     templates: Jinja2Templates = request.app.state.templates
-    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    response = templates.TemplateResponse(request, name, {**page_context(request), **context},
+                                          status_code=status_code, headers=headers)
     assert isinstance(response, HTMLResponse)
     return response
 
 
-def render_error(request: Request, error: Error) -> HTMLResponse:
-    """The console's error page: the message, the status and the error code, never a traceback."""
+def render_error(request: Request, error: Error) -> Response:
+    """The console's error page: the message, the status and the error code, never a traceback.
+
+    Without a session the console sends the browser to the login page, with ``next`` set to the page it asked
+    for (GET only: a form posted without a session cannot be replayed after login).
+    """
+    if error.code == "sign_in_required":
+        target = "/login"
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request_target(request)})
+        return RedirectResponse(target, status_code=303)
     context = {"error": error, "status": error.http_status, "details": error.details}
     return render(request, "error.html", context, status_code=error.http_status)
