@@ -63,3 +63,30 @@ def test_head_constant_matches_the_migration_scripts() -> None:
     from reetrace.storage import migrate
 
     assert migrate.head_revision() == migrate.HEAD
+
+
+def test_audit_trail_migration_projects_audit_events_already_on_the_log(empty_engine: Engine) -> None:
+    """0003 adds the audit_trail projection and fills it from the audit events logged before it existed."""
+    import hashlib
+    import json
+
+    from sqlalchemy import insert, select
+
+    from reetrace.authz.tables import audit_trail
+    from reetrace.storage.tables import log_entries
+
+    migrate.upgrade(empty_engine, "0002")
+    event = {"v": 1, "id": "e" * 32, "kind": "audit.access", "tenant": "group-a", "actor": "web",
+             "occurred_at": "2026-11-01T08:00:00.000000Z", "subjects": [],
+             "body": {"action": "access.denied", "user_id": None, "username": "bob", "target": "/audit",
+                      "permission": "audit:trail:read", "reason": "missing permission", "ip": "127.0.0.1",
+                      "method": "GET"}}
+    entry = json.dumps(event).encode()
+    with write_transaction(empty_engine) as conn:
+        conn.execute(insert(log_entries).values(idx=0, leaf_hash=hashlib.sha256(b"\0" + entry).digest(), entry=entry,
+                                                kind="audit.access", tenant="group-a", event_id="e" * 32))
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        rows = conn.execute(select(audit_trail)).all()
+    assert [(r.entry_idx, r.tenant, r.action, r.username, r.target) for r in rows] == [
+        (0, "group-a", "access.denied", "bob", "/audit")]

@@ -23,7 +23,7 @@ from reetrace.authz.models import (
 )
 from reetrace.authz.passwords import Passwords, check_strength
 from reetrace.authz.permissions import check_permission, check_roles
-from reetrace.authz.tables import credentials, sessions, supervision, tenants, token_secrets, tokens, users
+from reetrace.authz.tables import audit_trail, credentials, sessions, supervision, tenants, token_secrets, tokens, users
 from reetrace.errors import Detail, invalid, not_found
 from reetrace.events import Event, EventKind
 from reetrace.storage.ledger import UnitOfWork
@@ -211,6 +211,11 @@ def _token_revoked(conn: Connection, items: Items) -> None:
         conn.execute(update(tokens).where(tokens.c.token_id == body.token_id).values(revoked_at=event.occurred_at))
 
 
+def _audited(conn: Connection, items: Items) -> None:
+    conn.execute(insert(audit_trail), [{"entry_idx": i, "tenant": e.tenant, "occurred_at": e.occurred_at,
+                                        **AccessAudited.model_validate(e.body).model_dump()} for e, i in items])
+
+
 KINDS = [
     EventKind("authz.tenant.created", TenantCreated, _tenant_created, "an organisation joins"),
     EventKind("authz.supervision.granted", SupervisionGranted, _supervision, "an authority supervises a tenant"),
@@ -220,5 +225,5 @@ KINDS = [
     EventKind("authz.user.disabled", UserDisabled, _disabled, "a user is disabled at once"),
     EventKind("authz.token.issued", TokenIssued, _token_issued, "an API token (its secret is never logged)"),
     EventKind("authz.token.revoked", TokenRevoked, _token_revoked, "an API token is revoked"),
-    EventKind("audit.access", AccessAudited, None, "a read of personal data, a login, or a refused request"),
+    EventKind("audit.access", AccessAudited, _audited, "a read of personal data, a login, or a refused request"),
 ]

@@ -7,7 +7,18 @@ for the log and live in tables of their own that replay leaves alone.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, LargeBinary, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 
 from reetrace.storage.tables import Index64, metadata
 
@@ -60,6 +71,25 @@ tokens = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Column("entry_idx", Index64, nullable=False),
+    info={"projection": True},
+)
+
+# The audit trail, for browsing: a projection of ``audit.access`` events (the events themselves are the record).
+audit_trail = Table(
+    "audit_trail",
+    metadata,
+    Column("entry_idx", Index64, primary_key=True, autoincrement=False),
+    Column("tenant", String(64), nullable=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("user_id", String(64), nullable=True),
+    Column("username", String(64), nullable=True),
+    Column("target", String(500), nullable=False),
+    Column("permission", String(100), nullable=True),
+    Column("reason", String(500), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("method", String(10), nullable=False),
+    Index("ix_audit_trail_tenant_entry", "tenant", "entry_idx"),
     info={"projection": True},
 )
 

@@ -1,8 +1,7 @@
 """The audit trail: ``audit.access`` events of the tenants one may see, newest first, filtered and paged.
 
-Audit events are log entries; the page scans them backwards from ``before`` (an entry index) through the scoped
-reader and decodes each. A page stops after :data:`MAX_SCAN` entries even when the filters matched fewer than
-``limit``; ``next_before`` then continues the scan.
+Rows come from the ``audit_trail`` projection (indexed by tenant and entry index) through the scoped reader; the
+log entries themselves remain the record, and each row links to its entry.
 """
 
 from __future__ import annotations
@@ -10,17 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
-from reetrace.authz.models import AccessAudited
-from reetrace.events import event_from_entry
-from reetrace.storage.tables import log_entries
+from reetrace.authz.tables import audit_trail
 from reetrace.web.deps import Scoped
 
-AUDIT_KIND = "audit.access"
 ACTIONS = ("access.denied", "personal_data.read", "session.login", "session.logout", "login.failed")
-BATCH = 500
-MAX_SCAN = 20_000
 
 
 class AuditRow(BaseModel):
@@ -42,34 +36,17 @@ class AuditPage(BaseModel):
     next_before: int | None  # pass as ``before`` for the next (older) page; None at the start of the log
 
 
-def _row(index: int, tenant: str | None, entry: bytes) -> AuditRow:
-    event = event_from_entry(entry)
-    body = AccessAudited.model_validate(event.body)
-    return AuditRow(index=index, occurred_at=event.occurred_at, tenant=tenant, **body.model_dump())
-
-
-def _matches(row: AuditRow, action: str | None, user: str | None) -> bool:
-    return (not action or row.action == action) and (not user or user in (row.username, row.user_id))
-
-
 def audit_page(scoped: Scoped, action: str | None, user: str | None, limit: int, before: int | None) -> AuditPage:
-    found: list[AuditRow] = []
-    cursor, scanned = before, 0
-    while len(found) <= limit and scanned < MAX_SCAN:
-        query = select(log_entries.c.idx, log_entries.c.tenant, log_entries.c.entry).where(
-            log_entries.c.kind == AUDIT_KIND)
-        if cursor is not None:
-            query = query.where(log_entries.c.idx < cursor)
-        batch = scoped.all(query.order_by(log_entries.c.idx.desc()).limit(BATCH))
-        for idx, tenant, entry in batch:
-            row = _row(int(idx), tenant, bytes(entry))
-            if _matches(row, action, user):
-                found.append(row)
-        scanned += len(batch)
-        if len(batch) < BATCH:
-            cursor = None
-            break
-        cursor = int(batch[-1].idx)
-    if len(found) > limit:
-        return AuditPage(events=found[:limit], next_before=found[limit - 1].index)
-    return AuditPage(events=found, next_before=cursor)
+    t = audit_trail.c
+    query = select(audit_trail).order_by(t.entry_idx.desc()).limit(limit + 1)
+    if action:
+        query = query.where(t.action == action)
+    if user:
+        query = query.where(or_(t.username == user, t.user_id == user))
+    if before is not None:
+        query = query.where(t.entry_idx < before)
+    rows = [AuditRow(index=r.entry_idx, **{k: v for k, v in r._mapping.items() if k != "entry_idx"})
+            for r in scoped.all(query)]
+    if len(rows) > limit:
+        return AuditPage(events=rows[:limit], next_before=rows[limit - 1].index)
+    return AuditPage(events=rows, next_before=None)
