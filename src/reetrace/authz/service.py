@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from reetrace.authz.models import (
     AccessAudited,
@@ -25,7 +26,7 @@ from reetrace.authz.passwords import Passwords, check_strength
 from reetrace.authz.permissions import check_permission, check_roles
 from reetrace.authz.tables import audit_trail, credentials, sessions, supervision, tenants, token_secrets, tokens, users
 from reetrace.errors import Detail, invalid, not_found
-from reetrace.events import Event, EventKind
+from reetrace.events import Event, EventKind, Projector
 from reetrace.storage.ledger import UnitOfWork
 from reetrace.storage.vault import Vault
 
@@ -177,22 +178,19 @@ def _user_added(conn: Connection, items: Items) -> None:
     conn.execute(insert(users), rows)
 
 
-def _roles_set(conn: Connection, items: Items) -> None:
-    for event, _ in items:
-        body = UserRolesSet.model_validate(event.body)
-        conn.execute(update(users).where(users.c.user_id == body.user_id).values(roles=" ".join(body.roles)))
+def _updater(table: Table, key: str, values: Callable[[Event, dict[str, Any]], dict[str, Any]]) -> Projector:
+    """A projector that updates the row of ``table`` whose ``key`` column equals the body's ``key`` field."""
+
+    def project(conn: Connection, items: Items) -> None:
+        for event, _ in items:
+            conn.execute(update(table).where(table.c[key] == event.body[key]).values(**values(event, event.body)))
+
+    return project
 
 
-def _locale_set(conn: Connection, items: Items) -> None:
-    for event, _ in items:
-        body = UserLocaleSet.model_validate(event.body)
-        conn.execute(update(users).where(users.c.user_id == body.user_id).values(locale=body.locale))
-
-
-def _disabled(conn: Connection, items: Items) -> None:
-    for event, _ in items:
-        body = UserDisabled.model_validate(event.body)
-        conn.execute(update(users).where(users.c.user_id == body.user_id).values(disabled_at=event.occurred_at))
+_roles_set = _updater(users, "user_id", lambda e, b: {"roles": " ".join(UserRolesSet.model_validate(b).roles)})
+_locale_set = _updater(users, "user_id", lambda e, b: {"locale": UserLocaleSet.model_validate(b).locale})
+_disabled = _updater(users, "user_id", lambda e, b: {"disabled_at": e.occurred_at})
 
 
 def _token_issued(conn: Connection, items: Items) -> None:
@@ -205,10 +203,7 @@ def _token_issued(conn: Connection, items: Items) -> None:
     conn.execute(insert(tokens), rows)
 
 
-def _token_revoked(conn: Connection, items: Items) -> None:
-    for event, _ in items:
-        body = TokenRevoked.model_validate(event.body)
-        conn.execute(update(tokens).where(tokens.c.token_id == body.token_id).values(revoked_at=event.occurred_at))
+_token_revoked = _updater(tokens, "token_id", lambda e, b: {"revoked_at": e.occurred_at})
 
 
 def _audited(conn: Connection, items: Items) -> None:
