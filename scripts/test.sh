@@ -11,6 +11,9 @@ fi
 if ! command -v chromium >/dev/null 2>&1; then
   need_apt+=(chromium)
 fi
+if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
+  need_apt+=(fonts-noto-cjk)  # so that screenshots of the Chinese console show glyphs, not boxes
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "${CI:-}" = "true" ] || [ "${REETRACE_INSTALL_SYSTEM_DEPS:-}" = "1" ]; then
     echo "installing system packages: ${need_apt[*]}"

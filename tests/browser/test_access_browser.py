@@ -33,11 +33,11 @@ def test_sign_in_language_and_sign_out(site: Site, page: Any) -> None:
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
 
     page.select_option("#locale", "zh-Hans")
-    page.click("text=Change language")
+    page.click("#change-language")
     page.wait_for_url(re.compile(r"/registry/enterprises$"))
     assert page.locator("html").get_attribute("lang") == "zh-Hans"
     page.select_option("#locale", "en")
-    page.click("text=Change language")
+    page.click("#change-language")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
 

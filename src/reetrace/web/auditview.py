@@ -6,7 +6,7 @@ log entries themselves remain the record, and each row links to its entry.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 from sqlalchemy import or_, select
@@ -45,8 +45,15 @@ def audit_page(scoped: Scoped, action: str | None, user: str | None, limit: int,
         query = query.where(or_(t.username == user, t.user_id == user))
     if before is not None:
         query = query.where(t.entry_idx < before)
-    rows = [AuditRow(index=r.entry_idx, **{k: v for k, v in r._mapping.items() if k != "entry_idx"})
+    rows = [AuditRow(index=r.entry_idx, **{k: _aware(v) for k, v in r._mapping.items() if k != "entry_idx"})
             for r in scoped.all(query)]
     if len(rows) > limit:
         return AuditPage(events=rows[:limit], next_before=rows[limit - 1].index)
     return AuditPage(events=rows, next_before=None)
+
+
+def _aware(value: object) -> object:
+    """SQLite hands back naive datetimes; every time reetrace stores is UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value

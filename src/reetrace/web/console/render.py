@@ -1,14 +1,14 @@
 """Templates for the console and the filters they use.
 
-Every string a template shows goes through ``_()``. The environment has Jinja2's i18n extension with *null*
-translations installed (``newstyle=True``): ``_("Log size")`` returns the English text and
-``_("%(n)s entries", n=size)`` interpolates. Babel can extract these calls unchanged; adding a language (issue 3) is
-``env.install_gettext_translations(catalog, newstyle=True)`` or a per-request ``_`` in the template context.
+Every string a template shows goes through ``_()`` (or ``ngettext()``), with Jinja2's i18n extension in its
+*newstyle* form: ``_("%(n)s entries", n=size)`` translates, then interpolates (escaping the values). The catalogs
+(English, Simplified Chinese) and the locale-aware filters (``utc``, ``count``, ``byte_size``, ``weight``,
+``money``) come from :mod:`reetrace.web.i18n`; each render translates into the ``locale`` of its own context,
+which :func:`page_context` takes from :func:`reetrace.web.locale.locale_of`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -21,39 +21,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from reetrace.authz.principal import Principal
 from reetrace.errors import Error
 from reetrace.web.deps import request_target
-from reetrace.web.locale import locale_of
-from reetrace.web.logview import aware
+from reetrace.web.i18n import catalogs, error_summary, install
+from reetrace.web.locale import LANGUAGES, language_url, locale_of, remember_language
 
 WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
-BYTE_UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB")
-
-
-def utc(moment: datetime | None) -> str:
-    """``2026-11-23 14:05:09 UTC``."""
-    if moment is None:
-        return "—"
-    return aware(moment).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def utc_timestamp(seconds: int) -> str:
-    return utc(datetime.fromtimestamp(seconds, UTC))
-
-
-def count(number: int) -> str:
-    """Thousands separated: ``3,001``."""
-    return f"{number:,}"
-
-
-def byte_size(number: int) -> str:
-    """``812 bytes``, ``1.4 KiB``, ``3.0 MiB``."""
-    value = float(number)
-    for unit in BYTE_UNITS:
-        if value < 1024 or unit == BYTE_UNITS[-1]:
-            return f"{number:,} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{number:,} bytes"
 
 
 def short_hex(data: bytes, chars: int = 16) -> str:
@@ -69,8 +42,8 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(utc=utc, utc_timestamp=utc_timestamp, count=count, byte_size=byte_size, short_hex=short_hex)
+    install(env, catalogs())
+    env.filters.update(short_hex=short_hex)
     return env
 
 
@@ -79,14 +52,18 @@ def make_templates() -> Jinja2Templates:
 
 
 def page_context(request: Request) -> dict[str, Any]:
-    """What every page needs: who is signed in, their CSRF token, the locale, and ``can(permission)``."""
+    """What every page needs: who is signed in, their CSRF token, the locale, ``can(permission)``, and the
+    language switcher's choices (for visitors: links to this page with ``?lang=``; for users: where the form
+    returns to, ``here``: this page, or the dashboard after a form's answer)."""
     principal: Principal | None = getattr(request.state, "principal", None)
 
     def can(permission: str) -> bool:
         return principal is not None and principal.can(permission)
 
+    links = {} if principal else {tag: language_url(request, tag) for tag, _ in LANGUAGES}
     return {"principal": principal, "csrf_token": getattr(request.state, "csrf_token", None),
-            "locale": locale_of(request), "can": can}
+            "locale": locale_of(request), "can": can, "languages": LANGUAGES, "language_links": links,
+            "here": request_target(request) if request.method == "GET" else "/"}
 
 
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200,
@@ -95,6 +72,9 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     response = templates.TemplateResponse(request, name, {**page_context(request), **context},
                                           status_code=status_code, headers=headers)
     assert isinstance(response, HTMLResponse)
+    response.headers["Content-Language"] = locale_of(request)
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    remember_language(request, response)
     return response
 
 
@@ -109,5 +89,6 @@ def render_error(request: Request, error: Error) -> Response:
         if request.method == "GET":
             target += "?" + urlencode({"next": request_target(request)})
         return RedirectResponse(target, status_code=303)
-    context = {"error": error, "status": error.http_status, "details": error.details}
+    summary = catalogs().gettext(locale_of(request), error_summary(error))
+    context = {"error": error, "status": error.http_status, "details": error.details, "summary": summary}
     return render(request, "error.html", context, status_code=error.http_status)
