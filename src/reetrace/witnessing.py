@@ -8,6 +8,8 @@ be called in-process from its folder.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,8 @@ from reetrace.storage.engine import write_transaction
 from reetrace.storage.ledger import publish_checkpoint_file
 from reetrace.storage.logread import LogReader
 from reetrace.storage.tables import log_checkpoints
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -172,3 +176,46 @@ def _add(reader: LogReader, witness: WitnessClient, note: str, size: int, old: i
                 raise
             old = exc.current_size
     raise Error(f"witness {witness.name} kept changing its size", code="witness_conflict", http_status=502)
+
+
+class CosignPump:
+    """While a server runs: every ``every`` seconds, if the log grew, ask the witnesses to cosign its checkpoint.
+
+    Failures are logged and retried at the next tick; the pump never stops the server.
+    """
+
+    def __init__(self, engine: Engine, witnesses: Sequence[WitnessClient], checkpoint_file: Path | None,
+                 every: float = 30.0) -> None:
+        self.engine = engine
+        self.witnesses = list(witnesses)
+        self.checkpoint_file = checkpoint_file
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="reetrace-cosign", daemon=True)
+        self._cosigned_size = -1
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.every + 5)
+
+    def tick(self) -> CosignResult | None:
+        with self.engine.connect() as conn:
+            size = LogReader(conn).size()
+        if size == self._cosigned_size or size == 0:
+            return None
+        result = cosign_latest(self.engine, self.witnesses, self.checkpoint_file, guess_old_size=0)
+        if result.cosigned_by:
+            self._cosigned_size = result.size
+        for name, why in result.refused.items():
+            log.warning("witness %s refused to cosign size %d: %s", name, result.size, why)
+        return result
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                self.tick()
+            except Exception:  # the pump must not take the server down; the next tick tries again
+                log.exception("cosigning failed")

@@ -13,13 +13,20 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
     workers: int = typer.Option(1, help="Worker processes."),
+    witness: list[str] = typer.Option([], "--witness", help="A witness URL or folder to ask for cosignatures "
+                                      "while serving; repeat for several."),
+    cosign_every: float = typer.Option(30.0, help="Seconds between cosigning rounds (when the log grew)."),
 ) -> None:
     """Serve the console and the API on http://HOST:PORT."""
     import uvicorn
 
     from reetrace.web.app import create_app
+    from reetrace.witnessing import CosignPump, client_for
 
     c = state(ctx).container()
+    if witness:
+        CosignPump(c.engine, [client_for(w) for w in witness], c.settings.latest_checkpoint_path,
+                   cosign_every).start()
     out_console.print(f"console on http://{host}:{port}/  (API under /api/v1, data in {c.settings.home})")
     if workers > 1:
         import os

@@ -26,7 +26,7 @@ from reetrace.storage.audit import AuditReport, audit
 from reetrace.storage.engine import read_transaction, write_transaction
 from reetrace.storage.logread import LogReader
 from reetrace.storage.replay import replay
-from reetrace.witnessing import LocalWitness, WitnessNode, cosign_latest
+from reetrace.witnessing import CosignPump, LocalWitness, WitnessNode, cosign_latest
 
 WITNESSES = ("witness.regulator.example", "witness.customs.example", "witness.auditor.example")
 SEED = 20261123
@@ -62,7 +62,10 @@ def run_demo(state: State, *, rebuild: bool, serve: bool, port: int, events: int
 
         from reetrace.web.app import create_app
 
-        console.print(f"\n[bold]console[/] on http://127.0.0.1:{port}/  (Ctrl-C to stop)")
+        console.print(f"\n[bold]console[/] on http://127.0.0.1:{port}/  (Ctrl-C to stop); the witnesses cosign "
+                      "new checkpoints every 10 s")
+        nodes = [LocalWitness(WitnessNode(c.settings.witness_dir / name.split(".")[1])) for name in WITNESSES]
+        CosignPump(c.engine, nodes, c.settings.latest_checkpoint_path, every=10.0).start()
         uvicorn.run(create_app(c), host="127.0.0.1", port=port, log_level="warning")
 
 
