@@ -86,8 +86,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
     workers = tuple(int(w) for w in args.workers.split(","))
     if args.quick:
         return Plan(world_events=2000, endpoints=(ENTRY,), workers=workers, modes=("max", "rate"), warmup_s=1,
-                    max_s=3, rate_s=5, rate=args.rate, connections=args.connections, timeout_s=10.0,
-                    after_timeout_s=5.0, full_check=False)
+                    max_s=3, rate_s=5, rate=args.rate, connections=args.connections, timeout_s=3.0,
+                    after_timeout_s=2.0, full_check=False)
     return Plan(world_events=4000, endpoints=(ENTRY, ENTERPRISES), workers=workers,
                 modes=("max", "rate", "max_below_pool"), warmup_s=3, max_s=20, rate_s=30, rate=args.rate,
                 connections=args.connections, timeout_s=10.0, after_timeout_s=40.0, full_check=True)

@@ -222,12 +222,12 @@ class Server:
                 "pool_timeouts_logged": sum("QueuePool limit of size" in block for block in blocks)}
 
     def stop(self) -> dict[str, Any]:
-        """SIGTERM (uvicorn's graceful shutdown), SIGKILL after 5 s; how it went."""
+        """SIGTERM (uvicorn's graceful shutdown), SIGKILL after 3 s; how it went."""
         started, killed = time.perf_counter(), False
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
             try:
-                self.proc.wait(timeout=5)
+                self.proc.wait(timeout=3)
             except subprocess.TimeoutExpired:
                 killed = True
                 os.killpg(self.proc.pid, signal.SIGKILL)
