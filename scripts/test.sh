@@ -21,7 +21,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   else
-    echo "note: ${need_apt[*]} not installed; the tests that need them will be skipped" \
+    echo "note: ${need_apt[*]} not installed; tests needing PostgreSQL or Chromium will be skipped (fonts only affect screenshots)" \
          "(set REETRACE_INSTALL_SYSTEM_DEPS=1, or run as CI=true, to install them)"
   fi
 fi
