@@ -12,17 +12,31 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 
 from reetrace.authz.passwords import Passwords
-from reetrace.authz.principal import Principal, load_principal
+from reetrace.authz.principal import PRINCIPAL_COLUMNS, Principal, load_principal, principal_from_row
 from reetrace.authz.service import TOKEN_PREFIX, secret_digest
-from reetrace.authz.tables import credentials, login_attempts, sessions, token_secrets, tokens, users
+from reetrace.authz.tables import credentials, login_attempts, sessions, tenants, token_secrets, tokens, users
 from reetrace.errors import Error
 
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_IP = 30
+
+
+# Built once: these run on every request (a statement built per call costs more than the query itself).
+# One query each for the token or session, its user and the user's tenant.
+TOKEN_QUERY = (select(tokens.c.scopes, tokens.c.expires_at, tokens.c.revoked_at, token_secrets.c.secret_hash,
+                      *PRINCIPAL_COLUMNS)
+               .join(token_secrets, token_secrets.c.token_id == tokens.c.token_id)
+               .join(users, users.c.user_id == tokens.c.user_id)
+               .join(tenants, tenants.c.tenant_id == users.c.tenant)
+               .where(tokens.c.token_id == bindparam("token_id")))
+SESSION_QUERY = (select(sessions.c.csrf_token, sessions.c.expires_at, *PRINCIPAL_COLUMNS)
+                 .join(users, users.c.user_id == sessions.c.user_id)
+                 .join(tenants, tenants.c.tenant_id == users.c.tenant)
+                 .where(sessions.c.session_hash == bindparam("session_hash")))
 
 
 class LoginRefused(Error):
@@ -79,10 +93,10 @@ def _throttle(conn: Connection, username: str, ip: str, now: datetime) -> None:
 
 
 def resolve_session(conn: Connection, session_id: str) -> Session | None:
-    row = conn.execute(select(sessions).where(sessions.c.session_hash == secret_digest(session_id))).one_or_none()
+    row = conn.execute(SESSION_QUERY, {"session_hash": secret_digest(session_id)}).one_or_none()
     if row is None or _aware(row.expires_at) <= datetime.now(UTC):
         return None
-    principal = load_principal(conn, row.user_id, "session")
+    principal = principal_from_row(conn, row, "session")
     if principal is None:
         return None
     return Session(session_id, row.csrf_token, principal, _aware(row.expires_at))
@@ -97,15 +111,12 @@ def resolve_token(conn: Connection, token: str) -> Principal | None:
     if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2:
         return None
     token_id, _, secret = token[len(TOKEN_PREFIX):].partition("_")
-    row = conn.execute(select(tokens.c.user_id, tokens.c.scopes, tokens.c.expires_at, tokens.c.revoked_at,
-                              token_secrets.c.secret_hash)
-                       .join(token_secrets, token_secrets.c.token_id == tokens.c.token_id)
-                       .where(tokens.c.token_id == token_id)).one_or_none()
+    row = conn.execute(TOKEN_QUERY, {"token_id": token_id}).one_or_none()
     if row is None or not hmac.compare_digest(bytes(row.secret_hash), secret_digest(secret)):
         return None
     if row.revoked_at is not None or _aware(row.expires_at) <= datetime.now(UTC):
         return None
-    return load_principal(conn, row.user_id, "token", frozenset(row.scopes.split()), token_id)
+    return principal_from_row(conn, row, "token", frozenset(row.scopes.split()), token_id)
 
 
 def _aware(value: datetime) -> datetime:

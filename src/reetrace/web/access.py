@@ -42,7 +42,7 @@ PUBLIC_ACCESS = "public"
 SIGNED_IN_ACCESS = "signed-in"
 
 
-def public_route() -> None:
+async def public_route() -> None:
     """Marker dependency: this route needs no login. Does nothing at request time."""
 
 

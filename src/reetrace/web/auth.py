@@ -81,11 +81,11 @@ class PermissionCheck:
     def __init__(self, permission: str | None) -> None:
         self.permission = None if permission is None else check_permission(permission)
 
-    def __call__(self, request: Request, found: Annotated[Credentials, Depends(csrf_checked)]) -> Principal:
+    async def __call__(self, request: Request, found: Annotated[Credentials, Depends(csrf_checked)]) -> Principal:
         principal = found.principal
         if self.permission is not None and not principal.can(self.permission):
-            record_access(request, principal, "access.denied", permission=self.permission,
-                          reason="missing permission")
+            await run_in_threadpool(record_access, request, principal, "access.denied",
+                                    permission=self.permission, reason="missing permission")
             raise Forbidden(self.permission)
         return principal
 

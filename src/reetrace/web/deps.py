@@ -18,12 +18,15 @@ public (every checkpoint states it), so such a miss says nothing about anyone's 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+import anyio
 from fastapi import Depends, Request
-from sqlalchemy import Connection, Row, Select, select
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Connection, Engine, Row, Select, select
+from sqlalchemy.pool import QueuePool
 
 from reetrace.authz.models import AccessAudited
 from reetrace.authz.passwords import Passwords
@@ -62,10 +65,50 @@ def passwords_of(request: Request) -> Passwords:
     return passwords
 
 
-def request_connection(request: Request) -> Iterator[Connection]:
-    """One read transaction per request: authentication and every value shown come from one snapshot."""
-    with read_transaction(container_of(request).engine) as conn:
-        yield conn
+async def app_container(request: Request) -> Container:
+    """The container as a dependency (async: a plain attribute read needs no worker thread)."""
+    return container_of(request)
+
+
+def connection_gate(request: Request) -> anyio.CapacityLimiter:
+    """How many requests may hold a database connection at once (see :func:`request_connection`)."""
+    state = request.app.state
+    gate: anyio.CapacityLimiter | None = getattr(state, "connection_gate", None)
+    if gate is None:
+        gate = state.connection_gate = anyio.CapacityLimiter(request_connection_limit(container_of(request).engine))
+    return gate
+
+
+def request_connection_limit(engine: Engine) -> int:
+    """Half the pool (a request may open a second, writing connection for an audit event), at least one."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        return max(1, (pool.size() + max(int(getattr(pool, "_max_overflow", 0)), 0)) // 2)
+    return 8
+
+
+async def request_connection(request: Request) -> AsyncIterator[Connection]:
+    """One read transaction per request: authentication and every value shown come from one snapshot.
+
+    Requests queue at :func:`connection_gate` *before* they take a pooled connection, in the event loop where
+    waiting costs nothing. The gate admits at most half the pool, so taking a connection never waits for the
+    pool, and a request that also writes (an audit event) finds a second one. Without the gate a burst of
+    requests each took a connection and then waited for another one: with every worker thread waiting for the
+    pool the server stalled until the pool's timeout.
+
+    Opening the connection, resolving the request's credentials (two prebuilt point queries) and closing it
+    run in the event loop itself: each is well under a millisecond, less than the two trips to a worker
+    thread they would otherwise cost. The handler, which may run longer queries, runs in a worker thread.
+    """
+    async with connection_gate(request):
+        with contextlib.ExitStack() as stack:
+            yield _open_and_authenticate(request, stack)
+
+
+def _open_and_authenticate(request: Request, stack: contextlib.ExitStack) -> Connection:
+    conn = stack.enter_context(read_transaction(container_of(request).engine))
+    request.state.credentials = _authenticate(request, conn)
+    return conn
 
 
 # Who is asking ----------------------------------------------------------------------------------------------
@@ -86,24 +129,28 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
-def credentials(request: Request, conn: Annotated[Connection, Depends(request_connection)]) -> Credentials | None:
-    """The principal behind the request, or None.
+async def credentials(request: Request, conn: Annotated[Connection, Depends(request_connection)]) -> Credentials | None:
+    """The principal behind the request, or None (resolved with the connection, see :func:`request_connection`).
 
     API paths take a bearer token when one is sent (a bad one is never rescued by a cookie), else the session
     cookie; console pages take the session cookie only. The principal goes into ``request.state``.
     """
-    found: Credentials | None = None
-    token = bearer_token(request) if request.url.path.startswith(API_PREFIXES) else None
-    if token is not None:
-        principal = resolve_token(conn, token) if token else None
-        found = Credentials(principal, None) if principal else None
-    elif cookie := request.cookies.get(SESSION_COOKIE):
-        session = resolve_session(conn, cookie)
-        found = Credentials(session.principal, session) if session else None
+    found: Credentials | None = request.state.credentials
     request.state.principal = found.principal if found else None
     request.state.csrf_token = found.session.csrf_token if found and found.session else None
     locale_of(request)
     return found
+
+
+def _authenticate(request: Request, conn: Connection) -> Credentials | None:
+    token = bearer_token(request) if request.url.path.startswith(API_PREFIXES) else None
+    if token is not None:
+        principal = resolve_token(conn, token) if token else None
+        return Credentials(principal, None) if principal else None
+    if cookie := request.cookies.get(SESSION_COOKIE):
+        session = resolve_session(conn, cookie)
+        return Credentials(session.principal, session) if session else None
+    return None
 
 
 # Reads within the principal's scope ------------------------------------------------------------------------
@@ -147,6 +194,19 @@ class Scoped:
                 raise self.refuse(exc.message) from None
             raise
 
+    async def entry_now(self, index: int) -> StoredEntry:
+        """:meth:`entry` for an ``async`` handler: the point lookup runs in the event loop (well under a
+        millisecond, cheaper than a trip to a worker thread); only a refusal's audit write, which may wait for
+        the writer lock, goes to a worker thread."""
+        try:
+            return self.log.entry(index)
+        except Error as exc:
+            if exc.code == "not_found" and index < self.log.size():
+                await run_in_threadpool(record_access, self._request, self.principal, "access.denied",
+                                        reason=NOT_IN_SCOPE)
+                raise not_found(exc.message) from None
+            raise
+
     def entry_by_event_id(self, event_id: str) -> StoredEntry:
         try:
             return self.log.entry_by_event_id(event_id)
@@ -156,7 +216,7 @@ class Scoped:
             raise
 
 
-def current_principal(found: Annotated[Credentials | None, Depends(credentials)]) -> Principal:
+async def current_principal(found: Annotated[Credentials | None, Depends(credentials)]) -> Principal:
     if found is None:
         raise SignInRequired()
     return found.principal
@@ -171,12 +231,12 @@ class SignInRequired(Error):
         self.headers = {"WWW-Authenticate": 'Bearer realm="reetrace"'}
 
 
-def scoped(request: Request, conn: Annotated[Connection, Depends(request_connection)],
+async def scoped(request: Request, conn: Annotated[Connection, Depends(request_connection)],
            principal: Annotated[Principal, Depends(current_principal)]) -> Scoped:
     return Scoped(request, conn, principal)
 
 
-def tree_reader(conn: Annotated[Connection, Depends(request_connection)]) -> LogReader:
+async def tree_reader(conn: Annotated[Connection, Depends(request_connection)]) -> LogReader:
     """For public routes: the tree (size, roots, nodes, checkpoints) without any entry."""
     return LogReader(conn, NO_TENANTS)
 
@@ -189,7 +249,7 @@ def node_chunk(reader: LogReader, level: int, chunk: int) -> bytes:
 Visible = Annotated[Scoped, Depends(scoped)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 TreeReader = Annotated[LogReader, Depends(tree_reader)]
-AppContainer = Annotated[Container, Depends(container_of)]
+AppContainer = Annotated[Container, Depends(app_container)]
 
 
 # Writes: each in its own transaction ------------------------------------------------------------------------
