@@ -24,6 +24,23 @@ PERMISSIONS: dict[str, str] = {
     "registry:contact:read": "read contact persons (commitments only)",
     "personal:data:read": "reveal personal data from the vault (every read is audited)",
     "alerts:alert:read": "read alerts",
+    "alerts:alert:resolve": "resolve alerts, with a reason",
+    "personnel:person:read": "read the personnel registry of one's tenants (commitments, not personal values)",
+    "personnel:person:write": "register and import persons, set their access, record departures and employment",
+    "personnel:registry:aggregate": "read the national registry's counts by field, secrecy level, province and "
+                                    "enterprise",
+    "personnel:watchlist:read": "read the watch list of persons and posts",
+    "personnel:watchlist:manage": "add persons and posts to the watch list and remove them",
+    "personnel:watchlist:check": "check a foreign organisation's staff list or a name against the watch list",
+    "personnel:passport:custody": "deposit passports and permits, hand them out and take them back",
+    "personnel:travel:read": "read travel requests, approval steps and debriefs",
+    "personnel:travel:request": "submit and cancel travel requests for the staff of one's tenant",
+    "personnel:travel:approve": "approve or refuse travel at the enterprise level (a user of the person's tenant)",
+    "personnel:travel:endorse": "approve or refuse travel at the group level (the person's tenant or a group "
+                                "supervising it)",
+    "personnel:travel:authorise": "approve or refuse travel at the authority level (an authority supervising the "
+                                  "person's tenant)",
+    "personnel:debrief:record": "record a traveller's debrief after the return",
 }
 
 
@@ -49,7 +66,18 @@ ROLES: dict[str, Role] = {
               "log:entry:append", "audit:trail:read", "authz:user:read", "authz:user:manage",
               "authz:token:manage", "personal:data:read"),
         _role("supervisor", "an authority's officer: reads the supervised tenants", *VIEWER,
-              "registry:contact:read", "audit:trail:read", "personal:data:read", "authz:token:manage"),
+              "registry:contact:read", "audit:trail:read", "personal:data:read", "authz:token:manage",
+              "alerts:alert:resolve", "personnel:person:read", "personnel:registry:aggregate",
+              "personnel:watchlist:read", "personnel:watchlist:manage", "personnel:watchlist:check",
+              "personnel:travel:read", "personnel:travel:authorise"),
+        _role("security_officer", "an enterprise's security officer: staff, passports and travel", *VIEWER,
+              "alerts:alert:resolve", "personnel:person:read", "personnel:person:write", "personnel:watchlist:read",
+              "personnel:passport:custody", "personnel:travel:read", "personnel:travel:request",
+              "personnel:travel:approve", "personnel:debrief:record", "personal:data:read"),
+        _role("group_security", "a group's security office: watch list and travel endorsements", *VIEWER,
+              "alerts:alert:resolve", "personnel:person:read", "personnel:watchlist:read",
+              "personnel:watchlist:manage", "personnel:watchlist:check", "personnel:travel:read",
+              "personnel:travel:endorse"),
     )
 }
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from reetrace.authz.service import KINDS as AUTHZ_KINDS
 from reetrace.domains import tables as _tables  # noqa: F401  (registers every table)
+from reetrace.domains.alerts.service import KINDS as ALERT_KINDS
 from reetrace.domains.notes import KINDS as NOTE_KINDS
+from reetrace.domains.personnel.passports import KINDS as PASSPORT_KINDS
+from reetrace.domains.personnel.service import KINDS as PERSONNEL_KINDS
+from reetrace.domains.personnel.travel import KINDS as TRAVEL_KINDS
 from reetrace.domains.registry.service import KINDS as REGISTRY_KINDS
 from reetrace.events import KindRegistry
 
@@ -14,4 +18,8 @@ def default_kinds() -> KindRegistry:
     registry.extend(NOTE_KINDS)
     registry.extend(REGISTRY_KINDS)
     registry.extend(AUTHZ_KINDS)
+    registry.extend(ALERT_KINDS)
+    registry.extend(PERSONNEL_KINDS)
+    registry.extend(TRAVEL_KINDS)
+    registry.extend(PASSPORT_KINDS)
     return registry

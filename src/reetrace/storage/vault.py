@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from reetrace.keyfile import read_or_create
 from reetrace.storage.tables import vault_subjects, vault_values
 
 COMMITMENT_PREFIX = "hmac-sha256:"
+BLIND_INDEX_HEX = 32  # 128 bits: collisions are negligible, and the index says less than a full HMAC
 
 
 class SubjectErased(Error):
@@ -62,6 +64,63 @@ class Vault:
     def __init__(self, conn: Connection, master_key: bytes) -> None:
         self.conn = conn
         self._master = AESGCM(master_key)
+        self._blind_root = hmac.new(master_key, b"reetrace-blind-index", hashlib.sha256).digest()
+        self._blind_keys: dict[str, hmac.HMAC] = {}
+
+    def blind_index(self, field: str, value: str) -> str:
+        """A keyed, deterministic index of ``value`` (HMAC-SHA256 under a key derived from the master key for
+        ``field``), to find equal values — a duplicate resident id, a name key — without decrypting anything.
+
+        Unlike a commitment it is the same for every subject, so it links records holding the same value; it
+        survives crypto-shredding of a subject (whoever holds the master key can still test a guessed value).
+        """
+        keyed = self._blind_keys.get(field)
+        if keyed is None:  # keyed once per field; each index copies the keyed state (much faster than hmac.new)
+            key = hmac.new(self._blind_root, field.encode("utf-8"), hashlib.sha256).digest()
+            keyed = self._blind_keys[field] = hmac.new(key, digestmod=hashlib.sha256)
+        mac = keyed.copy()
+        mac.update(value.encode("utf-8"))
+        return mac.hexdigest()[:BLIND_INDEX_HEX]
+
+    def commit_new_subjects(self, subjects: Sequence[tuple[str, Mapping[str, str]]]) -> list[dict[str, str]]:
+        """Create subjects and seal their fields in two batched inserts (bulk imports); returns the commitments.
+
+        Each subject must be new; an existing one fails the insert (the caller's transaction then rolls back).
+        """
+        now = datetime.now(UTC)
+        subject_rows: list[dict[str, object]] = []
+        value_rows: list[tuple[str, str, bytes, bytes]] = []
+        out: list[dict[str, str]] = []
+        count = len(subjects) + sum(len(values) for _, values in subjects)
+        nonces = os.urandom(12 * count)  # one call for every nonce of the batch
+        n = 0
+        for subject_id, values in subjects:
+            key = AESGCM.generate_key(bit_length=256)
+            nonce, n = nonces[n:n + 12], n + 12
+            wrapped = nonce + self._master.encrypt(nonce, key, b"reetrace-subject-key:" + subject_id.encode())
+            subject_rows.append({"subject_id": subject_id, "wrapped_key": wrapped, "created_at": now})
+            cipher = AESGCM(key)
+            keyed = hmac.new(key, digestmod=hashlib.sha256)
+            commitments = {}
+            for field, value in values.items():
+                nonce, n = nonces[n:n + 12], n + 12
+                data = value.encode("utf-8")
+                value_rows.append((subject_id, field, nonce, cipher.encrypt(nonce, data, _aad(subject_id, field))))
+                mac = keyed.copy()
+                mac.update(field.encode("utf-8") + b"\x00" + data)
+                commitments[field] = COMMITMENT_PREFIX + mac.hexdigest()  # what _commitment computes
+            out.append(commitments)
+        if subject_rows:
+            self.conn.execute(insert(vault_subjects), subject_rows)
+        if value_rows:
+            if self.conn.dialect.name in ("sqlite", "postgresql"):  # plain values: the driver's executemany
+                mark = "?" if self.conn.dialect.name == "sqlite" else "%s"
+                self.conn.exec_driver_sql(f"INSERT INTO vault_values (subject_id, field, nonce, ciphertext) VALUES "
+                                          f"({mark}, {mark}, {mark}, {mark})", value_rows)
+            else:
+                self.conn.execute(insert(vault_values), [dict(zip(("subject_id", "field", "nonce", "ciphertext"), r,
+                                                                  strict=True)) for r in value_rows])
+        return out
 
     def commit(self, subject_id: str, field: str, value: str) -> str:
         """Store ``value`` encrypted and return its keyed commitment, the only form that enters the log."""

@@ -192,6 +192,8 @@ ROLE_DESCRIPTIONS: dict[str, str] = {  # the descriptions of reetrace.authz.perm
     "auditor": N_("checks the log and the audit trail"),
     "tenant_admin": N_("manages the users and tokens of the tenant"),
     "supervisor": N_("an authority's officer: reads the supervised tenants"),
+    "security_officer": N_("an enterprise's security officer: staff, passports and travel"),
+    "group_security": N_("a group's security office: watch list and travel endorsements"),
 }
 
 
