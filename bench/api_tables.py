@@ -114,8 +114,8 @@ def _note(row: dict[str, Any]) -> str:
 
 def _load(row: dict[str, Any], rate: float) -> str:
     if row["mode"] == "rate":
-        return f"{rate:g}/s, c{row['connections']}"
-    return f"max, c{row['connections']}"
+        return f"{rate:g}/s, c{row.get('connections', '?')}"
+    return f"max, c{row.get('connections', '?')}"
 
 
 def backend_table(report: dict[str, Any], backend: str) -> Table:
@@ -171,8 +171,8 @@ def footer_lines(report: dict[str, Any]) -> list[str]:
     lines.append(
         f"Machine: {m['cpu_model']}, {m['logical_cpus']} CPUs, {m['ram_gib']} GiB RAM, Python {m['python']}, SQLite "
         f"{m['sqlite']}, PostgreSQL {report.get('postgresql', {}).get('server_version', 'not run')}, uvicorn "
-        f"{web.get('uvicorn')} (h11; uvloop {'installed' if web.get('uvloop') else 'absent'}, httptools "
-        f"{'installed' if web.get('httptools') else 'absent'}), {m.get('wrk') or 'wrk absent'}; git "
+        f"{web.get('uvicorn')} ({'httptools' if web.get('httptools') else 'h11'} parser, "
+        f"{'uvloop' if web.get('uvloop') else 'asyncio'} loop), {m.get('wrk') or 'wrk absent'}; git "
         f"{m['git_commit'][:10]}; load (1 min) {load['start_load_1m']:.2f} at start, {load['end_load_1m']:.2f} at "
         f"end, max {load['max_load_1m']:.2f}" + (" — HIGH: " + load["note"] if load["high"] else ""))
     lines.append("Columns: W = uvicorn workers; c = concurrent connections; Requests = answered (wrk) or "
