@@ -25,6 +25,7 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     password_cost: str = "default"
     session_hours: int = 12
+    session_idle_minutes: int = 30
 
     @property
     def effective_database_url(self) -> str:
@@ -72,6 +73,20 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         vault_key=env.get("REETRACE_VAULT_KEY") or None,
         sqlite_synchronous=env.get("REETRACE_SQLITE_SYNCHRONOUS") or "FULL",
         password_cost=env.get("REETRACE_PASSWORD_COST") or "default",
+        session_idle_minutes=_positive_int(env, "REETRACE_SESSION_IDLE_MINUTES", 30),
     )
     clean = {k: v for k, v in overrides.items() if v is not None}
     return settings.with_(**clean) if clean else settings
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return number

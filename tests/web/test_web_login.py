@@ -61,8 +61,13 @@ def test_session_fixation_a_cookie_set_before_login_is_not_the_one_after(fresh_a
     fixed.cookies.set("rt_session", "attacker-chosen-session-id-0123456789")
     assert fixed.get("/", follow_redirects=False).status_code == 303
 
-    # a real, earlier session of the same browser is dropped at login, too
-    sign_in(client, "alice")
+    # a real, earlier session of the same browser is dropped at login, too (a signed-in browser is sent on from
+    # GET /login, so the form comes from a tab that had no session; the POST carries the session cookie)
+    client.cookies.delete("rt_session")
+    form = client.get("/login")
+    client.cookies.set("rt_session", after, domain="testserver.local")
+    client.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": login_csrf_of(form.text)},
+                follow_redirects=False)
     assert client.cookies["rt_session"] != after
     stale = world.client()
     stale.cookies.set("rt_session", after)

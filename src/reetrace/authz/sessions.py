@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from reetrace.authz.passwords import Passwords
 from reetrace.authz.principal import PRINCIPAL_COLUMNS, Principal, load_principal, principal_from_row
@@ -33,7 +33,8 @@ TOKEN_QUERY = (select(tokens.c.scopes, tokens.c.expires_at, tokens.c.revoked_at,
                .join(users, users.c.user_id == tokens.c.user_id)
                .join(tenants, tenants.c.tenant_id == users.c.tenant)
                .where(tokens.c.token_id == bindparam("token_id")))
-SESSION_QUERY = (select(sessions.c.csrf_token, sessions.c.expires_at, *PRINCIPAL_COLUMNS)
+SESSION_QUERY = (select(sessions.c.csrf_token, sessions.c.expires_at, sessions.c.created_at, sessions.c.last_seen_at,
+                        *PRINCIPAL_COLUMNS)
                  .join(users, users.c.user_id == sessions.c.user_id)
                  .join(tenants, tenants.c.tenant_id == users.c.tenant)
                  .where(sessions.c.session_hash == bindparam("session_hash")))
@@ -56,6 +57,11 @@ class Session:
     csrf_token: str
     principal: Principal
     expires_at: datetime
+    last_seen_at: datetime | None = None  # the last request (kept to the minute), or the login
+
+
+# A session's last use is written at most this often: an idle timeout needs minutes, not every request's time.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def login(conn: Connection, passwords: Passwords, username: str, password: str, ip: str, hours: int,
@@ -78,7 +84,7 @@ def login(conn: Connection, passwords: Passwords, username: str, password: str, 
     expires = now + timedelta(hours=hours)
     conn.execute(insert(sessions).values(session_hash=secret_digest(session_id), user_id=principal.user_id,
                                          csrf_token=csrf, created_at=now, expires_at=expires, ip=ip[:64]))
-    return Session(session_id, csrf, principal, expires)
+    return Session(session_id, csrf, principal, expires, now)
 
 
 def _throttle(conn: Connection, username: str, ip: str, now: datetime) -> None:
@@ -92,14 +98,29 @@ def _throttle(conn: Connection, username: str, ip: str, now: datetime) -> None:
         raise LoginThrottled(int(FAILURE_WINDOW.total_seconds() // 60))
 
 
-def resolve_session(conn: Connection, session_id: str) -> Session | None:
+def resolve_session(conn: Connection, session_id: str, idle: timedelta | None = None) -> Session | None:
+    """The session, unless unknown, past its expiry, idle for longer than ``idle``, or its user disabled."""
     row = conn.execute(SESSION_QUERY, {"session_hash": secret_digest(session_id)}).one_or_none()
-    if row is None or _aware(row.expires_at) <= datetime.now(UTC):
+    now = datetime.now(UTC)
+    if row is None or _aware(row.expires_at) <= now:
+        return None
+    last_seen = _aware(row.last_seen_at or row.created_at)
+    if idle is not None and last_seen + idle <= now:
         return None
     principal = principal_from_row(conn, row, "session")
     if principal is None:
         return None
-    return Session(session_id, row.csrf_token, principal, _aware(row.expires_at))
+    return Session(session_id, row.csrf_token, principal, _aware(row.expires_at), last_seen)
+
+
+def needs_touch(session: Session, now: datetime | None = None) -> bool:
+    return session.last_seen_at is None or session.last_seen_at + TOUCH_EVERY <= (now or datetime.now(UTC))
+
+
+def touch_session(conn: Connection, session_id: str, now: datetime | None = None) -> None:
+    """Record that the session was used (the idle timeout counts from here)."""
+    conn.execute(update(sessions).where(sessions.c.session_hash == secret_digest(session_id))
+                 .values(last_seen_at=now or datetime.now(UTC)))
 
 
 def logout(conn: Connection, session_id: str) -> None:

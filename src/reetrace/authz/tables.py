@@ -117,6 +117,7 @@ sessions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("ip", String(64), nullable=True),
+    Column("last_seen_at", DateTime(timezone=True), nullable=True),  # idle timeout; NULL: not seen since login
 )
 
 login_attempts = Table(

@@ -20,10 +20,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, Row, Select, select
 from sqlalchemy.pool import QueuePool
@@ -33,7 +34,16 @@ from reetrace.authz.passwords import Passwords
 from reetrace.authz.principal import Principal
 from reetrace.authz.scope import ScopedReader, TenantScope
 from reetrace.authz.service import record_audit
-from reetrace.authz.sessions import LoginRefused, Session, login, logout, resolve_session, resolve_token
+from reetrace.authz.sessions import (
+    LoginRefused,
+    Session,
+    login,
+    logout,
+    needs_touch,
+    resolve_session,
+    resolve_token,
+    touch_session,
+)
 from reetrace.authz.tables import users
 from reetrace.container import Container
 from reetrace.errors import Error, not_found
@@ -129,13 +139,16 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
-async def credentials(request: Request, conn: Annotated[Connection, Depends(request_connection)]) -> Credentials | None:
+async def credentials(request: Request, conn: Annotated[Connection, Depends(request_connection)],
+                      background: BackgroundTasks) -> Credentials | None:
     """The principal behind the request, or None (resolved with the connection, see :func:`request_connection`).
 
     API paths take a bearer token when one is sent (a bad one is never rescued by a cookie), else the session
     cookie; console pages take the session cookie only. The principal goes into ``request.state``.
     """
     found: Credentials | None = request.state.credentials
+    if found and found.session and needs_touch(found.session):
+        background.add_task(_touch, container_of(request).engine, found.session.session_id)
     request.state.principal = found.principal if found else None
     request.state.csrf_token = found.session.csrf_token if found and found.session else None
     locale_of(request)
@@ -148,9 +161,16 @@ def _authenticate(request: Request, conn: Connection) -> Credentials | None:
         principal = resolve_token(conn, token) if token else None
         return Credentials(principal, None) if principal else None
     if cookie := request.cookies.get(SESSION_COOKIE):
-        session = resolve_session(conn, cookie)
+        idle = timedelta(minutes=container_of(request).settings.session_idle_minutes)
+        session = resolve_session(conn, cookie, idle)
         return Credentials(session.principal, session) if session else None
     return None
+
+
+def _touch(engine: Engine, session_id: str) -> None:
+    """After the response: note the session's use, at most once a minute (the idle timeout counts from it)."""
+    with write_transaction(engine) as conn:
+        touch_session(conn, session_id)
 
 
 # Reads within the principal's scope ------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from reetrace.authz.service import set_locale
@@ -32,9 +32,11 @@ from reetrace.web.auth import (
 from reetrace.web.console.render import render
 from reetrace.web.deps import (
     SESSION_COOKIE,
+    Credentials,
     CurrentPrincipal,
     close_session,
     container_of,
+    credentials,
     open_session,
     record_access,
     tenant_of_username,
@@ -55,7 +57,11 @@ def login_form(request: Request, next_url: str, problem: Error | None = None, st
 
 
 @router.get("/login", response_class=HTMLResponse, **public())
-def login_page(request: Request, next: Annotated[str, Query(max_length=500)] = "") -> Response:
+def login_page(request: Request, found: Annotated[Credentials | None, Depends(credentials)],
+               next: Annotated[str, Query(max_length=500)] = "") -> Response:
+    """The sign-in form; a user who is already signed in goes on to where they were heading."""
+    if found is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
     return login_form(request, next)
 
 
