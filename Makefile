@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test install install-dev lint typecheck bench lock clean
+.PHONY: demo test install install-dev lint typecheck bench bench-api lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ lint: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/ledger.py
+
+# The API under load (issue 3): wrk closed loop and a fixed-rate open loop, SQLite and PostgreSQL; ~18 minutes.
+bench-api: $(DEV_STAMP)
+	@command -v wrk >/dev/null || { echo "bench-api needs wrk: apt-get install wrk" >&2; exit 1; }
+	$(BIN)/python bench/api.py
 
 # Regenerate the lock files from pyproject.toml (needs network to PyPI).
 lock: $(BIN)/python
