@@ -18,6 +18,7 @@ nora           group-a    (no role: no permission at all)
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,6 +67,7 @@ class World:
     user_ids: dict[str, str] = field(default_factory=dict)
     contacts: dict[str, str] = field(default_factory=dict)  # tenant -> subject id
     notes: dict[str, int] = field(default_factory=dict)  # tenant -> index of one of its notes
+    extra: dict[str, Any] = field(default_factory=dict)  # ids the domain modules (domain_*.py) planted
 
     def client(self) -> TestClient:
         return TestClient(self.app, raise_server_exceptions=False)
@@ -117,7 +119,15 @@ def build_world(settings: Settings) -> World:
     container = build_container(settings)
     world = World(container, create_app(container))
     populate(world)
+    for module in domain_modules():
+        module.populate(world)
     return world
+
+
+def domain_modules() -> list[Any]:
+    """The ``tests/web/domain_*.py`` modules: each adds its domain's objects to the world (``populate``), the
+    placeholders its routes need, and its routes to the route table (``API``, ``CONSOLE``, ``EXPECTED``)."""
+    return [importlib.import_module(path.stem) for path in sorted(Path(__file__).parent.glob("domain_*.py"))]
 
 
 def populate(world: World) -> None:

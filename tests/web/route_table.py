@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from authz_world import ENTERPRISE, World
+from authz_world import ENTERPRISE, World, domain_modules
 from fastapi import FastAPI
 
 from reetrace.web.access import declared_routes
@@ -30,7 +30,10 @@ class Call:
 
 
 def placeholders(world: World) -> dict[str, Any]:
-    return {"enterprise_a": ENTERPRISE["group-a"], "contact_a": world.contacts["group-a"],
+    found: dict[str, Any] = {}
+    for module in domain_modules():
+        found.update(module.placeholders(world))
+    return found | {"enterprise_a": ENTERPRISE["group-a"], "contact_a": world.contacts["group-a"],
             "note_a": world.notes["group-a"], "anna": world.user_ids["anna"], "token": "0123456789abcdef"}
 
 
@@ -81,6 +84,10 @@ CONSOLE = [
     Call("POST", "/logout", "/logout", "signed-in", form={}),
     Call("POST", "/account/locale", "/account/locale", "signed-in", form={"locale": "zh-Hans"}),
 ]
+
+for _module in domain_modules():
+    API += _module.API
+    CONSOLE += _module.CONSOLE
 
 GUARDED = API + CONSOLE
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from authz_world import domain_modules
 from fastapi import APIRouter, FastAPI
 from web_world import World
 
@@ -60,6 +61,8 @@ EXPECTED = {
     ("POST", "/api/v1/tokens"): "authz:token:manage",
     ("DELETE", "/api/v1/tokens/{token_id}"): "authz:token:manage",
 }
+for _module in domain_modules():
+    EXPECTED |= _module.EXPECTED
 
 
 def app_of(world: World) -> FastAPI:
