@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from reetrace.authz.passwords import Passwords
 from reetrace.cli.common import State
 from reetrace.container import Container, build_container
-from reetrace.demo import world
+from reetrace.demo import personnel, world
 from reetrace.domains.registry import service
 from reetrace.domains.registry.tables import contacts
 from reetrace.log.policy import WitnessPolicy
@@ -113,6 +113,10 @@ def build_history(c: Container, events: int) -> None:
         if batch:
             c.ledger.record(batch)
             bar.update(task, advance=len(batch))
+        staff = personnel.PersonnelPlan()
+        people = bar.add_task("personnel: importing experts", total=staff.experts + staff.requests)
+        personnel.build_personnel(c, rng, ids, staff,
+                                  lambda what, n: bar.update(people, advance=n, description=f"personnel: {what}"))
 
 
 def setup_witnesses(c: Container) -> WitnessPolicy:
@@ -146,6 +150,8 @@ def analyse(c: Container, policy: WitnessPolicy) -> list[Finding]:
                             rebuilt.differences == 0))
     if c.settings.is_sqlite:
         findings += planted_tampering(c, latest.size)
+    # last: the personnel checks record their findings (and the staff-list check) on the log
+    findings += [Finding(f.check, f.planted, f.found, f.ok) for f in personnel.analyse_personnel(c)]
     return findings
 
 

@@ -51,6 +51,10 @@ DEMO_USERS = [
     ("north.viewer", "group-north", "Zhou Min", ["viewer"], "en"),
     ("south.admin", "group-south", "Wu Fang", ["tenant_admin"], "zh-Hans"),
     ("south.analyst", "group-south", "Zheng Hao", ["analyst"], "en"),
+    ("north.security", "group-north", "Gao Jun", ["security_officer"], "zh-Hans"),
+    ("north.group", "group-north", "Ma Lan", ["group_security"], "en"),
+    ("south.security", "group-south", "He Tao", ["security_officer"], "en"),
+    ("south.group", "group-south", "Lin Xia", ["group_security"], "zh-Hans"),
 ]
 
 
