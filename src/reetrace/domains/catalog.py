@@ -10,6 +10,7 @@ from reetrace.domains.personnel.passports import KINDS as PASSPORT_KINDS
 from reetrace.domains.personnel.service import KINDS as PERSONNEL_KINDS
 from reetrace.domains.personnel.travel import KINDS as TRAVEL_KINDS
 from reetrace.domains.registry.service import KINDS as REGISTRY_KINDS
+from reetrace.domains.screening.lists import KINDS as SCREENING_KINDS
 from reetrace.events import KindRegistry
 
 
@@ -22,4 +23,5 @@ def default_kinds() -> KindRegistry:
     registry.extend(PERSONNEL_KINDS)
     registry.extend(TRAVEL_KINDS)
     registry.extend(PASSPORT_KINDS)
+    registry.extend(SCREENING_KINDS)
     return registry

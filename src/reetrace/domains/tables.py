@@ -7,7 +7,8 @@ from reetrace.domains.alerts import tables as alert_tables
 from reetrace.domains.personnel import tables as personnel_tables
 from reetrace.domains.personnel import travel_tables as personnel_travel_tables
 from reetrace.domains.registry import tables as registry_tables
+from reetrace.domains.screening import tables as screening_tables
 from reetrace.storage.tables import metadata
 
 __all__ = ["alert_tables", "authz_tables", "metadata", "personnel_tables", "personnel_travel_tables",
-           "registry_tables"]
+           "registry_tables", "screening_tables"]

@@ -1,0 +1,245 @@
+"""Screening benchmark: matching quality on public labelled name pairs, cross-script recall at a 1 % false-match
+rate on synthetic negatives, screening throughput, and nomenklatura's logic-v2 as the peer, all in one run.
+
+    .venv/bin/python bench/screening.py            # full run (100,000 synthetic negatives)
+    .venv/bin/python bench/screening.py --quick    # smoke run (5,000 negatives)
+
+The peer runs in its own venv (bench/.peer-venv, created once from bench/requirements-peer.txt) as a subprocess
+scoring the same pairs; it is never a dependency of reetrace. Prints Rich tables, writes
+``bench/results/screening.json`` (``screening-quick.json`` with --quick) with the machine described.
+
+Tuning discipline: name_bench has no published split, so its pairs are split by a hash of
+(case_group, schema, name1, name2) into a dev half and a held-out half; the matcher's threshold is chosen on the dev
+half only and the held-out figures are the ones to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+for _path in (str(REPO / "src"), str(BENCH)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from rich.table import Table  # noqa: E402
+
+from ledger_support import describe_machine, make_console  # noqa: E402
+from reetrace.domains.screening.loaders import load_all  # noqa: E402
+from reetrace.domains.screening.matcher import PartyIndex, compare  # noqa: E402
+
+SHARED = (REPO / ".." / "shared" / "lists").resolve()
+EVAL = SHARED / "name_matching_eval"
+PEER_VENV = BENCH / ".peer-venv"
+PEER_THRESHOLD = 0.7  # logic-v2's published default
+FALSE_MATCH_RATE = 0.01
+GRID = [round(0.50 + 0.01 * i, 2) for i in range(50)]
+
+
+def is_dev(row: dict[str, str]) -> bool:
+    key = "\x1f".join((row["case_group"], row["schema"], row["name1"], row["name2"]))
+    return hashlib.blake2b(key.encode(), digest_size=8).digest()[0] % 2 == 0
+
+
+def prf(scores: list[float], labels: list[bool], threshold: float) -> dict[str, float]:
+    tp = sum(s >= threshold and y for s, y in zip(scores, labels, strict=True))
+    fp = sum(s >= threshold and not y for s, y in zip(scores, labels, strict=True))
+    fn = sum(s < threshold and y for s, y in zip(scores, labels, strict=True))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"threshold": threshold, "precision": round(p, 3), "recall": round(r, 3),
+            "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "pairs": len(scores)}
+
+
+def name_bench() -> list[dict[str, Any]]:
+    with (EVAL / "nomenklatura_name_bench" / "cases.csv").open(encoding="utf-8") as handle:
+        return [dict(r) for r in csv.DictReader(handle)]
+
+
+def cross_script_pairs() -> list[tuple[str, str, str]]:
+    out = []
+    with (EVAL / "watchman_cross_script" / "cross_script_pairs.csv").open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip() and not line.startswith("#"):
+                query, expected = line.split(",")[:2]
+                out.append(("Person", query.strip(), expected.strip()))
+    return out
+
+
+def chinese_list_pairs() -> list[tuple[str, str, str]]:
+    path = SHARED / "cn_mofcom_mfa_sanctions" / "opensanctions" / "sanctions.csv"
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    schema = {"Person": "Person", "Company": "Company"}
+    return [(schema.get(r["Type"], "Organization"), r["Chinese name"].strip(), r["Name"].strip())
+            for r in rows if r["Name"].strip() and r["Chinese name"].strip()]
+
+
+def negatives(count: int) -> list[str]:
+    names: list[str] = []
+    for file in ("negatives_global.csv", "negatives_us.csv"):
+        with (EVAL / "yente_candidate_generation" / file).open(encoding="utf-8") as handle:
+            names += [r["full_name"] for r in csv.DictReader(handle) if r["full_name"].strip()]
+    random.Random(7).shuffle(names)
+    return names[:count]
+
+
+def run_peer(pairs: list[tuple[str, str, str]], console: Any) -> tuple[list[float] | None, str]:
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        console.print("creating bench/.peer-venv for nomenklatura (once)")
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(BENCH / "requirements-peer.txt")],
+                       check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "pairs.json", Path(tmp) / "scores.json"
+        src.write_text(json.dumps(pairs, ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([str(python), str(BENCH / "screening_peer.py"), str(src), str(dst)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            return None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "peer failed"
+        data = json.loads(dst.read_text(encoding="utf-8"))
+    return [float(s) for s in data["scores"]], f"{len(pairs) / max(data['seconds'], 1e-9):,.0f} pairs/s"
+
+
+def threshold_at_rate(negative_scores: list[float], rate: float) -> float:
+    """The smallest threshold at which fewer than ``rate`` of the negatives score at or above it."""
+    ordered = sorted(negative_scores, reverse=True)
+    allowed = int(rate * len(ordered))  # strictly fewer than rate*N may match
+    if allowed >= len(ordered):
+        return 0.0
+    return round(ordered[allowed] + 1e-6, 6) if allowed < len(ordered) else 0.0
+
+
+def recall(scores: list[float], threshold: float) -> float:
+    return round(sum(s >= threshold for s in scores) / len(scores), 3) if scores else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 negatives instead of 100,000")
+    parser.add_argument("--output", type=Path, default=None, help="where to write the JSON report")
+    parser.add_argument("--no-peer", action="store_true", help="skip nomenklatura logic-v2")
+    args = parser.parse_args()
+    console = make_console()
+    report: dict[str, Any] = {"machine": describe_machine(Path(tempfile.gettempdir())), "quick": args.quick}
+
+    started = time.perf_counter()
+    lists, _ = load_all(SHARED)
+    loaded_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index = PartyIndex(p for item in lists for p in item.parties)
+    report["index"] = {"lists": len(lists), "parties": len(index.parties), "name_forms": len(index.entries),
+                       "load_seconds": round(loaded_s, 2), "index_seconds": round(time.perf_counter() - started, 2)}
+
+    cases = name_bench()
+    ours = [compare(r["name1"], r["name2"]).score for r in cases]
+    labels = [r["is_match"].strip().lower() == "true" for r in cases]
+    dev = [i for i, r in enumerate(cases) if is_dev(r)]
+    held = [i for i in range(len(cases)) if i not in set(dev)]
+    best = max(GRID, key=lambda t: (prf([ours[i] for i in dev], [labels[i] for i in dev], t)["f1"], t))
+
+    cross = cross_script_pairs()
+    chinese = chinese_list_pairs()
+    neg_names = negatives(5_000 if args.quick else 100_000)
+    neg_pairs: list[tuple[str, str, str]] = []
+    neg_scores: list[float] = []
+    started = time.perf_counter()
+    for name in neg_names:
+        hits = index.screen(name, threshold=0.0, limit=1)
+        neg_scores.append(hits[0].score if hits else 0.0)
+        if hits:
+            neg_pairs.append(("Person", name, hits[0].matched_name))
+    batch_seconds = time.perf_counter() - started
+    single = []
+    for name in neg_names[:1000]:
+        t0 = time.perf_counter()
+        index.screen(name)
+        single.append(time.perf_counter() - t0)
+    single.sort()
+    report["throughput"] = {
+        "batch_names": len(neg_names), "batch_names_per_s": round(len(neg_names) / batch_seconds),
+        "single_p50_ms": round(single[len(single) // 2] * 1000, 3),
+        "single_p95_ms": round(single[int(len(single) * 0.95)] * 1000, 3),
+        "single_names_per_s": round(len(single) / sum(single))}
+
+    t_ours = threshold_at_rate(neg_scores, FALSE_MATCH_RATE)
+    cross_ours = [compare(q, e).score for _, q, e in cross]
+    cn_ours = [compare(q, e).score for _, q, e in chinese]
+    cn_retrieval = [any(h.party.name == e for h in index.screen(q, threshold=t_ours)) for _, q, e in chinese]
+    report["ours"] = {
+        "name_bench": {"dev_best_threshold": best, "all": prf(ours, labels, best),
+                       "held_out": prf([ours[i] for i in held], [labels[i] for i in held], best),
+                       "dev": prf([ours[i] for i in dev], [labels[i] for i in dev], best)},
+        "cross_script": {"threshold_at_1pct": t_ours, "negatives": len(neg_scores),
+                         "negatives_matching": sum(s >= t_ours for s in neg_scores),
+                         "watchman_pairs_recall": recall(cross_ours, t_ours), "watchman_pairs": len(cross),
+                         "cn_en_zh_pairwise_recall": recall(cn_ours, t_ours), "cn_pairs": len(chinese),
+                         "cn_zh_query_finds_listing": round(sum(cn_retrieval) / len(cn_retrieval), 3)}}
+
+    if not args.no_peer:
+        peer_pairs = ([(r["schema"], r["name1"], r["name2"]) for r in cases] + cross + chinese + neg_pairs)
+        peer_scores, speed = run_peer(peer_pairs, console)
+        if peer_scores is None:
+            report["peer"] = {"error": speed}
+        else:
+            n1, n2, n3 = len(cases), len(cases) + len(cross), len(cases) + len(cross) + len(chinese)
+            pb, pc, pz, pn = peer_scores[:n1], peer_scores[n1:n2], peer_scores[n2:n3], peer_scores[n3:]
+            pn += [0.0] * (len(neg_names) - len(pn))  # negatives without any candidate score nothing
+            t_peer = threshold_at_rate(pn, FALSE_MATCH_RATE)
+            report["peer"] = {
+                "name": "nomenklatura logic-v2 4.17.4", "speed": speed,
+                "name_bench": {"all": prf(pb, labels, PEER_THRESHOLD),
+                               "held_out": prf([pb[i] for i in held], [labels[i] for i in held], PEER_THRESHOLD)},
+                "cross_script": {"threshold_at_1pct": t_peer, "watchman_pairs_recall": recall(pc, t_peer),
+                                 "cn_en_zh_pairwise_recall": recall(pz, t_peer)}}
+    print_tables(console, report)
+    output = args.output or BENCH / "results" / ("screening-quick.json" if args.quick else "screening.json")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.print(f"wrote {output}")
+
+
+def print_tables(console: Any, report: dict[str, Any]) -> None:
+    ours, peer = report["ours"], report.get("peer", {})
+    table = Table(title="screening quality and speed (reetrace vs nomenklatura logic-v2)")
+    for column in ("measure", "reetrace", "logic-v2", "target"):
+        table.add_column(column)
+    nb, pnb = ours["name_bench"], peer.get("name_bench", {})
+
+    def fmt(d: dict[str, Any] | None) -> str:
+        return f"P {d['precision']:.3f} R {d['recall']:.3f} F1 {d['f1']:.3f} @ {d['threshold']}" if d else "-"
+
+    table.add_row("name_bench held-out half", fmt(nb["held_out"]), fmt(pnb.get("held_out")), "F1 ≥ 0.85")
+    table.add_row("name_bench all 826", fmt(nb["all"]), fmt(pnb.get("all")), "(P .762 R .821 F1 .790 published)")
+    cs, pcs = ours["cross_script"], peer.get("cross_script", {})
+    table.add_row(f"threshold where < 1 % of {cs['negatives']:,} negatives match", str(cs["threshold_at_1pct"]),
+                  str(pcs.get("threshold_at_1pct", "-")), "")
+    table.add_row("cross-script pairs (22) recall", str(cs["watchman_pairs_recall"]),
+                  str(pcs.get("watchman_pairs_recall", "-")), "≥ 0.95")
+    table.add_row("CN lists EN↔ZH pairwise recall", str(cs["cn_en_zh_pairwise_recall"]),
+                  str(pcs.get("cn_en_zh_pairwise_recall", "-")), "≥ 0.95")
+    table.add_row("CN lists: Chinese name finds its listing", str(cs["cn_zh_query_finds_listing"]), "-", "")
+    tp = report["throughput"]
+    table.add_row("batch screening, all lists", f"{tp['batch_names_per_s']:,} names/s", peer.get("speed", "-"),
+                  "≥ 1,000 names/s")
+    table.add_row("single name p50 / p95", f"{tp['single_p50_ms']} / {tp['single_p95_ms']} ms", "-", "")
+    ix = report["index"]
+    table.add_row("index", f"{ix['parties']:,} parties, {ix['name_forms']:,} name forms, "
+                  f"{ix['load_seconds']} s load + {ix['index_seconds']} s index", "-", "")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,116 @@
+"""`reetrace lists ...`: load the party lists (control, sanctions, watch lists) and screen names against them.
+
+Thin adapters over :mod:`reetrace.domains.screening`. Bad input exits 2 with ``error[code]: message`` and where.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from reetrace.cli.common import handle_errors, out_console, print_json, state
+from reetrace.domains.screening import lists as stored
+from reetrace.domains.screening.loaders import discover
+from reetrace.domains.screening.matcher import PartyIndex
+from reetrace.domains.screening.models import LoadedList
+from reetrace.errors import Detail, invalid
+from reetrace.storage.engine import read_transaction
+
+app = typer.Typer(help="Party lists: load them from files, show the stored versions, screen a name.",
+                  no_args_is_help=True)
+JSON_OPT = typer.Option(False, "--json", help="Print JSON.")
+
+
+@app.command("update")
+@handle_errors
+def update(ctx: typer.Context, folder: Path = typer.Argument(..., help="The folder holding the list files."),
+           actor: str = typer.Option("cli", "--actor", help="Who loads (kept on the log)."),
+           as_json: bool = JSON_OPT) -> None:
+    """Load every list found under FOLDER; a list whose records changed is stored as its next version."""
+    sources, notes = discover(folder)
+    loaded: list[LoadedList] = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=out_console, transient=True, disable=as_json) as bar:
+        task = bar.add_task("reading lists", total=len(sources))
+        for source in sources:
+            bar.update(task, description=f"reading {source.list_id}")
+            loaded += source.read()
+            bar.advance(task)
+    c = state(ctx).container()
+    with c.unit_of_work() as (uow, _):
+        reports = stored.store_lists(uow, loaded, actor)
+    if as_json:
+        print_json({"lists": [r.__dict__ for r in reports], "notes": notes})
+        return
+    table = Table(title=f"lists under {folder}")
+    for column in ("list", "title", "version", "parties", "aliases", "status"):
+        table.add_column(column)
+    for r in reports:
+        table.add_row(r.list_id, r.title, str(r.version), f"{r.parties:,}", f"{r.aliases:,}", r.status)
+    out_console.print(table)
+    for note in notes:
+        out_console.print(f"note: {note}", markup=False, highlight=False)
+
+
+@app.command("show")
+@handle_errors
+def show(ctx: typer.Context, as_json: bool = JSON_OPT) -> None:
+    """The newest stored version of every list."""
+    with read_transaction(state(ctx).container().engine) as conn:
+        versions = stored.latest_versions(conn)
+    rows = [{"list_id": k, "title": v["title"], "version": v["version"], "parties": v["parties"],
+             "aliases": v["aliases"], "loaded_at": str(v["loaded_at"]), "parties_digest": v["parties_digest"],
+             "files": json.loads(str(v["files"]))} for k, v in versions.items()]
+    if as_json:
+        print_json({"lists": rows})
+        return
+    table = Table(title="stored lists")
+    for column in ("list", "title", "version", "parties", "aliases", "loaded at"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["list_id"]), str(r["title"]), str(r["version"]), f"{r['parties']:,}",
+                      f"{r['aliases']:,}", str(r["loaded_at"]))
+    out_console.print(table)
+    out_console.print(f"{len(rows)} list(s)")
+
+
+@app.command("screen")
+@handle_errors
+def screen(ctx: typer.Context, name: str = typer.Argument(..., help="A name in any script."),
+           list_ids: list[str] = typer.Option([], "--list", help="Only this list (repeatable)."),
+           threshold: float | None = typer.Option(None, "--threshold", help="Override every list's threshold."),
+           limit: int = typer.Option(10, "--limit", min=1, max=100, help="At most this many hits."),
+           as_json: bool = JSON_OPT) -> None:
+    """Screen NAME against the stored lists; every hit says which name matched and why."""
+    if not name.strip():
+        raise invalid("the name is empty", Detail("give a name to screen", "NAME"), code="bad_name")
+    if threshold is not None and not 0 < threshold <= 1:
+        raise invalid(f"threshold {threshold} is outside (0, 1]", Detail("e.g. 0.85", "--threshold"),
+                      code="bad_threshold")
+    with read_transaction(state(ctx).container().engine) as conn:
+        known = stored.latest_versions(conn)
+        if not known:
+            raise invalid("no lists are stored", Detail("run `reetrace lists update DIR` first", "lists"),
+                          code="no_lists")
+        unknown = [x for x in list_ids if x not in known]
+        if unknown:
+            raise invalid(f"unknown list(s) {', '.join(unknown)}", Detail(f"known: {', '.join(known)}", "--list"),
+                          code="unknown_list")
+        parties = stored.current_parties(conn, list_ids or None)
+    hits = PartyIndex(parties).screen(name, list_ids or None, threshold, limit)
+    if as_json:
+        print_json({"query": name, "hits": [h.as_dict() for h in hits]})
+        return
+    table = Table(title=f"screening {name!r}: {len(hits)} hit(s)")
+    for column in ("score", "list", "listed name", "matched name", "transform", "matched", "not matched"):
+        table.add_column(column)
+    for h in hits:
+        e = h.explanation
+        matched = ", ".join(f"{m.query}~{m.candidate}" for m in e.matched)
+        missing = " ".join([*e.unmatched_query, *(f"[{t}]" for t in e.unmatched_candidate)])
+        table.add_row(f"{h.score:.3f}", h.party.list_id, h.party.name, h.matched_name, e.transform, matched, missing)
+    out_console.print(table)

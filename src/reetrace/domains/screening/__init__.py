@@ -1,0 +1,1 @@
+"""Party screening: list loaders, name normalisation, the matcher, and stored list versions."""

@@ -1,0 +1,186 @@
+"""Names made comparable: Unicode folding, company-form words, transliteration and pinyin.
+
+A name becomes one or more *forms*, each a list of lower-case ASCII tokens and how it was obtained (``exact`` for a
+Latin name, ``transliteration`` for Cyrillic and other scripts, ``pinyin`` for Chinese characters). Company-form
+words ("Ltd", "GmbH", "ООО", "有限公司", ...) are set aside for matching and kept for display; Chinese characters
+also give a ``han`` form (the characters themselves, company-form suffixes removed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .models import Script
+
+# Company-form and legal-form words, folded (lower-case ASCII, no dots). Cyrillic forms are listed transliterated.
+_FORM_WORDS = """
+llc ltd limited inc incorporated corp corporation co company cos gmbh mbh ag kg kgaa ohg gbr ug se sa sas sasu sarl
+eurl snc spa srl sapa srls bv nv vof plc lp llp lllp pllc pc ooo oao zao pao ao tov pat jsc ojsc cjsc pjsc ltda eireli
+epp kft zrt nyrt bt as asa ab oy oyj aps a/s hf ehf ks sro spol zoo sp doo dd ad ead ood jsc tdd tbk pt cv fze fzco
+fzllc wll pte pty bhd sdn berhad kk gk yk jv sae saog qsc qpsc spc est establishment group holding holdings
+aktiengesellschaft kommanditgesellschaft gesellschaft societe anonyme sociedad anonima obshchestvo
+gongsi youxian youxiangongsi jituan gufen konggu zeren youxianzerengongsi gufenyouxiangongsi kabushiki kaisha
+"""
+COMPANY_FORMS = frozenset(_FORM_WORDS.split())
+# Chinese company-form suffixes, longest first; removed from the end of a name (repeatedly).
+HAN_COMPANY_FORMS = ("股份有限公司", "株式会社", "有限责任公司", "集团有限公司", "控股有限公司", "有限公司",
+                     "集团公司", "股份公司", "控股集团", "责任公司", "集团", "公司", "控股", "股份")
+STOPWORDS = frozenset({"the", "of", "and", "for", "de", "la", "del", "der", "und", "et"})
+
+_CYRILLIC = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "y",
+    "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f",
+    "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+    "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u", "ј": "j", "љ": "lj", "њ": "nj", "ћ": "c",
+    "ђ": "dj", "џ": "dz", "ѓ": "g", "ќ": "k", "ѕ": "dz", "қ": "k", "ғ": "g", "ү": "u", "ұ": "u", "ң": "n",
+    "ө": "o", "һ": "h", "ә": "a",
+}
+_TONE_SYLLABLE = re.compile(r"^[a-z]+[1-5]$")
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_DOTTED = re.compile(r"\b(?:\w\.){2,}", re.UNICODE)  # S.A., a.s., O.O.O. -> sa, as, ooo
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """One way of reading a name: tokens for matching, company-form words set aside, and how it was obtained."""
+
+    transform: str  # exact | transliteration | pinyin | han
+    tokens: tuple[str, ...]
+    forms: tuple[str, ...] = ()  # company-form words removed from ``tokens``
+
+    @property
+    def compact(self) -> str:
+        return "".join(self.tokens)
+
+
+def is_han(char: str) -> bool:
+    code = ord(char)
+    return 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF or code >= 0x20000
+
+
+def script_of(text: str) -> Script:
+    """The script most letters of ``text`` are written in."""
+    counts = {"latin": 0, "han": 0, "cyrillic": 0, "other": 0}
+    for char in text:
+        if not char.isalpha():
+            continue
+        if is_han(char):
+            counts["han"] += 1
+        elif "\u0400" <= char <= "\u052f":
+            counts["cyrillic"] += 1
+        elif char.isascii() or unicodedata.name(char, "").startswith("LATIN"):
+            counts["latin"] += 1
+        else:
+            counts["other"] += 1
+    if counts["han"] >= 2:
+        return "han"  # a Chinese name with a Latin brand in it ("VSE公司") is read as Chinese
+    best = max(("cyrillic", "other", "latin"), key=lambda k: counts[k])  # ties go to the first
+    return best if counts[best] else "latin"  # type: ignore[return-value]
+
+
+def strip_marks(text: str) -> str:
+    """Remove accents and tone marks from Latin and Greek letters (Cyrillic й, ё keep theirs until transliterated)."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        code = ord(char)
+        if code < 0x0400 or 0x1E00 <= code <= 0x1FFF:
+            out.append("".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def fold(text: str) -> str:
+    """NFKC, case-fold, accents off, punctuation to spaces, whitespace collapsed (any script)."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("&", " and ")
+    text = text.replace("'", "").replace("’", "").replace("ʼ", "").replace("`", "")
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), strip_marks(text))
+    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def transliterate_cyrillic(text: str) -> str:
+    return "".join(_CYRILLIC.get(c, c) for c in text.casefold())
+
+
+@lru_cache(maxsize=65536)
+def pinyin_syllables(han: str) -> tuple[str, ...]:
+    """Chinese characters as toneless pinyin syllables (other characters pass through as their own tokens)."""
+    from pypinyin import Style, lazy_pinyin
+
+    return tuple(s for s in lazy_pinyin(han, style=Style.NORMAL, v_to_u=False, errors="default")
+                 for s in fold(s).split())
+
+
+def other_to_latin(text: str) -> str:
+    from anyascii import anyascii
+
+    return anyascii(text)
+
+
+def split_company_forms(tokens: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(name tokens, company-form tokens); a name made only of company-form words keeps them as its tokens."""
+    kept = [t for t in tokens if t not in COMPANY_FORMS and t not in STOPWORDS]
+    forms = [t for t in tokens if t in COMPANY_FORMS]
+    if not kept:
+        return tuple(t for t in tokens if t not in STOPWORDS) or tuple(tokens), ()
+    return tuple(kept), tuple(forms)
+
+
+def strip_han_company_forms(text: str) -> tuple[str, tuple[str, ...]]:
+    removed: list[str] = []
+    changed = True
+    while changed:
+        changed = False
+        for suffix in HAN_COMPANY_FORMS:
+            if text.endswith(suffix) and len(text) > len(suffix) + 1:
+                text, changed = text[: -len(suffix)], True
+                removed.append(suffix)
+                break
+    return text, tuple(removed)
+
+
+def _drop_tone_numbers(tokens: list[str]) -> list[str]:
+    if tokens and all(_TONE_SYLLABLE.match(t) for t in tokens):
+        return [t[:-1] for t in tokens]
+    return tokens
+
+
+@lru_cache(maxsize=131072)
+def name_forms(name: str) -> tuple[NameForm, ...]:
+    """Every form of ``name`` used for matching (at least one, possibly with no tokens for an empty name)."""
+    folded = fold(name)
+    script = script_of(folded)
+    if script == "han":
+        return _han_forms(folded)
+    if script == "cyrillic":
+        transform, text = "transliteration", fold(transliterate_cyrillic(folded))
+    elif script == "other":
+        transform, text = "transliteration", fold(other_to_latin(folded))
+    else:
+        transform, text = "exact", folded
+        if not text.isascii():
+            text = fold(other_to_latin(text))
+    tokens, forms = split_company_forms(_drop_tone_numbers(text.split()))
+    return (NameForm(transform, tokens, forms),)
+
+
+def _han_forms(folded: str) -> tuple[NameForm, ...]:
+    compact = folded.replace(" ", "")
+    han_text = "".join(c for c in compact if is_han(c))
+    core, removed = strip_han_company_forms(han_text)
+    han = NameForm("han", tuple(core), removed)
+    syllables = list(pinyin_syllables(core))
+    latin_rest = [t for t in fold("".join(" " if is_han(c) else c for c in compact)).split()]
+    tokens, forms = split_company_forms(syllables + latin_rest)
+    out = [han, NameForm("pinyin", tokens, removed + forms)]
+    if 2 < len(core) <= 4 and not removed and not latin_rest and len(syllables) == len(core):
+        out.append(NameForm("pinyin", (syllables[0], "".join(syllables[1:]))))  # surname, given name joined
+    return tuple(out)
+
+
+def display_without_forms(name: str) -> str:
+    """The name with company-form words removed (for explanations)."""
+    return " ".join(name_forms(name)[-1].tokens)

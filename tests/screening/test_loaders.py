@@ -1,0 +1,171 @@
+"""Each list loader on the real files in ../shared/lists: counts as the READMEs give them, known names present,
+and a broken copy of each format fails with the file and row named."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reetrace.domains.screening import opensanctions
+from reetrace.domains.screening.loaders import discover, load_all, load_csl, load_dpl, load_ofac, load_un
+from reetrace.domains.screening.models import LoadedList
+from reetrace.errors import Error
+
+LISTS = "lists"
+
+
+@pytest.fixture(scope="module")
+def loaded(shared_dir: Path) -> dict[str, LoadedList]:
+    lists, _ = load_all(shared_dir / LISTS)
+    return {item.list_id: item for item in lists}
+
+
+def names(item: LoadedList) -> set[str]:
+    return {n for p in item.parties for n in p.all_names()}
+
+
+def test_ofac_sdn_counts_and_joins(loaded: dict[str, LoadedList]) -> None:
+    sdn = loaded["us_ofac_sdn"]
+    # the README's 8,977 rows count the DOS end-of-file marker (\x1a) on the last line
+    assert len(sdn.parties) == 8976
+    assert sum(p.kind == "person" for p in sdn.parties) == 4620
+    assert 11_800 <= sdn.alias_count <= 11_911  # duplicate aliases of one record are kept once
+    bnc = next(p for p in sdn.parties if p.record_id == "306")
+    assert bnc.name == "BANCO NACIONAL DE CUBA" and "NATIONAL BANK OF CUBA" in {a.name for a in bnc.aliases}
+    assert "Switzerland" in bnc.countries and bnc.programmes == ("CUBA",)
+    assert [Path(f.path).name for f in sdn.files] == ["sdn.csv", "alt.csv", "add.csv"]
+
+
+def test_discovery_prefers_the_complete_sdn_set_and_says_what_it_set_aside(shared_dir: Path) -> None:
+    sources, notes = discover(shared_dir / LISTS)
+    sdn = [s for s in sources if s.list_id == "us_ofac_sdn"]
+    assert len(sdn) == 1 and sdn[0].files[0].parent.name == "watchman_2021-07-07"
+    assert any("sdn_2024-05-03.csv" in n and "superseded" in n for n in notes)
+    assert any("watchman_2025-02-27_alt_add_only" in n for n in notes)
+
+
+def test_us_government_lists(loaded: dict[str, LoadedList]) -> None:
+    assert len(loaded["us_ofac_nonsdn"].parties) == 442  # README 443 counts the end-of-file marker too
+    assert sum("CMIC-EO13959" in p.programmes for p in loaded["us_ofac_nonsdn"].parties) >= 60  # NS-CMIC firms
+    assert len(loaded["us_bis_dpl"].parties) == 581 and "AARON ABRAHAM VILLA" in names(loaded["us_bis_dpl"])
+    assert len(loaded["us_trade_csl"].parties) == 115
+    assert len(loaded["us_bis_mieu"].parties) == 13 and "Directorate of Military Intelligence" in names(
+        loaded["us_bis_mieu"])
+    assert len(loaded["us_dod_1260h"].parties) == 397
+    assert {"Aviation Industry Corporation of China Ltd.", "AVIC"} <= names(loaded["us_dod_1260h"])
+    assert len(loaded["us_special_legislation"].parties) == 652
+    assert len(loaded["us_special_legislation"].files) == 6
+
+
+def test_un_xml(loaded: dict[str, LoadedList]) -> None:
+    un = loaded["un_sc"]
+    assert sum(p.kind == "person" for p in un.parties) == 730
+    assert sum(p.kind == "entity" for p in un.parties) == 273
+    badege = next(p for p in un.parties if p.record_id == "6907993")
+    assert badege.name == "ERIC BADEGE" and badege.programmes == ("DRC",)
+    assert any(a.script == "other" for p in un.parties for a in p.aliases)  # original-script (Arabic) names
+
+
+def test_eu_annexes(loaded: dict[str, LoadedList]) -> None:
+    eu = loaded["eu_sanctions"]
+    assert len(eu.parties) == 8017 and len(eu.files) == 45
+    aksyonov = next(p for p in eu.parties if p.record_id == "32014R0269:1")
+    assert aksyonov.name == "Sergey Valeryevich AKSYONOV"
+    assert {"Сергей Валерьевич АКСЁНОВ", "Sergei Valerievich AKSENOV"} <= {a.name for a in aksyonov.aliases}
+    assert any(a.script == "cyrillic" for a in aksyonov.aliases)
+
+
+def test_china_lists_split_by_list_with_chinese_names(loaded: dict[str, LoadedList]) -> None:
+    assert len(loaded["cn_mofcom_control"].parties) == 153
+    assert len(loaded["cn_mofcom_watch"].parties) == 40
+    assert len(loaded["cn_mofcom_uel"].parties) == 66
+    assert sum(len(loaded[k].parties) for k in loaded if k.startswith("cn_")) == 610
+    control = loaded["cn_mofcom_control"]
+    assert "三菱造船株式会社" in names(control)
+    assert "斯巴鲁株式会社" in names(loaded["cn_mofcom_watch"])
+    counter = loaded["cn_countermeasures"]
+    assert {"National Endowment for Democracy", "美国国家民主基金会"} <= names(counter)
+    both = sum(any(a.script == "han" for a in p.aliases) and p.name.isascii() for k in loaded
+               if k.startswith("cn_") for p in loaded[k].parties)
+    assert both >= 505  # the README's 512 EN+ZH rows, less 5 whose English name has accents
+
+
+def broken(tmp_path: Path, source: Path, line: int, text: str) -> Path:
+    copy = tmp_path / source.name
+    lines = source.read_bytes().split(b"\n")
+    lines[line - 1] = text.encode()
+    copy.write_bytes(b"\n".join(lines))
+    return copy
+
+
+def expect_row(exc: pytest.ExceptionInfo[Error], path: Path, row: int) -> None:
+    assert exc.value.code == "bad_list_file"
+    assert f"{path}, row {row}" in str(exc.value), str(exc.value)
+
+
+def test_broken_ofac_row_names_file_and_row(shared_dir: Path, tmp_path: Path) -> None:
+    sdn = broken(tmp_path, shared_dir / LISTS / "us_ofac_sdn/watchman_2021-07-07/sdn.csv", 7, '535,"CIMEX"')
+    with pytest.raises(Error) as exc:
+        load_ofac("us_ofac_sdn", "SDN", sdn, None, None)
+    expect_row(exc, sdn, 7)
+
+
+def test_broken_dpl_csl_and_opensanctions_rows(shared_dir: Path, tmp_path: Path) -> None:
+    dpl = broken(tmp_path, shared_dir / LISTS / "us_bis_denied_persons/watchman_2022-09-07/dpl.txt", 3, '"X"\t"Y"')
+    with pytest.raises(Error) as exc:
+        load_dpl(dpl)
+    expect_row(exc, dpl, 3)
+    csl = broken(tmp_path, shared_dir / LISTS / "us_trade_csl_sample/watchman_2019-12-03/csl.csv", 4, "a,b")
+    with pytest.raises(Error) as exc:
+        load_csl(csl)
+    expect_row(exc, csl, 4)
+    folder = tmp_path / "cn"
+    folder.mkdir()
+    cn = broken(folder, shared_dir / LISTS / "cn_mofcom_mfa_sanctions/opensanctions/sanctions.csv", 5,
+                'Company,,"unterminated')
+    with pytest.raises(Error) as exc:
+        opensanctions.load_cn(cn)
+    assert exc.value.code == "bad_list_file" and str(cn) in str(exc.value) and "row" in str(exc.value)
+
+
+def test_missing_column_and_bad_encoding(shared_dir: Path, tmp_path: Path) -> None:
+    mieu = tmp_path / "mieu.csv"
+    text = (shared_dir / LISTS / "us_bis_mieu/opensanctions/mieu.csv").read_text(encoding="utf-8")
+    mieu.write_text(text.replace("Program", "Programme", 1), encoding="utf-8")
+    with pytest.raises(Error) as exc:
+        opensanctions.load_mieu(mieu)
+    expect_row(exc, mieu, 1)
+    assert "Program" in str(exc.value)
+    latin1 = tmp_path / "dpl.txt"
+    latin1.write_bytes((shared_dir / LISTS / "us_bis_denied_persons/watchman_2022-09-07/dpl.txt").read_bytes()
+                       .replace(b"AARON ABRAHAM VILLA", "AARÓN".encode("latin-1")))
+    with pytest.raises(Error) as exc:
+        load_dpl(latin1)
+    expect_row(exc, latin1, 3)
+
+
+def test_broken_un_xml_names_the_line(shared_dir: Path, tmp_path: Path) -> None:
+    xml = broken(tmp_path, shared_dir / LISTS / "un_sc_consolidated/watchman_2026-02-27/UN_consolidated.xml", 9,
+                 "      <REFERENCE_NUMBER>CDi.001</REFERENCE_NUMBR>")
+    with pytest.raises(Error) as exc:
+        load_un(xml)
+    expect_row(exc, xml, 9)
+
+
+def test_a_folder_without_lists_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "readme.txt").write_text("nothing here", encoding="utf-8")
+    with pytest.raises(Error) as exc:
+        discover(tmp_path)
+    assert exc.value.code == "no_lists"
+    with pytest.raises(Error) as exc:
+        discover(tmp_path / "missing")
+    assert exc.value.code == "bad_list_folder"
+
+
+def test_a_copied_folder_loads_the_same(shared_dir: Path, tmp_path: Path) -> None:
+    shutil.copytree(shared_dir / LISTS / "us_bis_mieu", tmp_path / "mieu")
+    lists, notes = load_all(tmp_path)
+    assert [item.list_id for item in lists] == ["us_bis_mieu"] and notes == []
+    assert len(lists[0].files[0].sha256) == 64
