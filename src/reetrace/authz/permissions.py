@@ -41,6 +41,12 @@ PERMISSIONS: dict[str, str] = {
     "personnel:travel:authorise": "approve or refuse travel at the authority level (an authority supervising the "
                                   "person's tenant)",
     "personnel:debrief:record": "record a traveller's debrief after the return",
+    "export:application:read": "read export licence applications, their reviews, licences and shipments",
+    "export:application:submit": "submit export licence applications for the enterprises of one's tenant and answer "
+                                 "requests for information",
+    "export:application:review": "review export licence applications of supervised tenants: notes, requests for "
+                                 "information, approvals (licences) and denials",
+    "export:shipment:record": "record shipments drawn down against the licences of one's tenant",
 }
 
 
@@ -69,15 +75,17 @@ ROLES: dict[str, Role] = {
               "registry:contact:read", "audit:trail:read", "personal:data:read", "authz:token:manage",
               "alerts:alert:resolve", "personnel:person:read", "personnel:registry:aggregate",
               "personnel:watchlist:read", "personnel:watchlist:manage", "personnel:watchlist:check",
-              "personnel:travel:read", "personnel:travel:authorise"),
+              "personnel:travel:read", "personnel:travel:authorise", "export:application:read",
+              "export:application:review"),
         _role("security_officer", "an enterprise's security officer: staff, passports and travel", *VIEWER,
               "alerts:alert:resolve", "personnel:person:read", "personnel:person:write", "personnel:watchlist:read",
               "personnel:passport:custody", "personnel:travel:read", "personnel:travel:request",
-              "personnel:travel:approve", "personnel:debrief:record", "personal:data:read"),
+              "personnel:travel:approve", "personnel:debrief:record", "personal:data:read",
+              "export:application:read", "export:application:submit", "export:shipment:record"),
         _role("group_security", "a group's security office: watch list and travel endorsements", *VIEWER,
               "alerts:alert:resolve", "personnel:person:read", "personnel:watchlist:read",
               "personnel:watchlist:manage", "personnel:watchlist:check", "personnel:travel:read",
-              "personnel:travel:endorse"),
+              "personnel:travel:endorse", "export:application:read"),
     )
 }
 
