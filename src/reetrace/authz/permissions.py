@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, str] = {
     "export:application:review": "review export licence applications of supervised tenants: notes, requests for "
                                  "information, approvals (licences) and denials",
     "export:shipment:record": "record shipments drawn down against the licences of one's tenant",
+    "flow:event:record": "record product flow events (EPCIS 2.0, CSV/XLSX) for the enterprises of one's tenant",
+    "flow:lot:read": "read lots, their genealogy (traces back and forward), flow events and mass balances",
 }
 
 
@@ -76,12 +78,13 @@ ROLES: dict[str, Role] = {
               "alerts:alert:resolve", "personnel:person:read", "personnel:registry:aggregate",
               "personnel:watchlist:read", "personnel:watchlist:manage", "personnel:watchlist:check",
               "personnel:travel:read", "personnel:travel:authorise", "export:application:read",
-              "export:application:review"),
+              "export:application:review", "flow:lot:read"),
         _role("security_officer", "an enterprise's security officer: staff, passports and travel", *VIEWER,
               "alerts:alert:resolve", "personnel:person:read", "personnel:person:write", "personnel:watchlist:read",
               "personnel:passport:custody", "personnel:travel:read", "personnel:travel:request",
               "personnel:travel:approve", "personnel:debrief:record", "personal:data:read",
-              "export:application:read", "export:application:submit", "export:shipment:record"),
+              "export:application:read", "export:application:submit", "export:shipment:record",
+              "flow:event:record", "flow:lot:read"),
         _role("group_security", "a group's security office: watch list and travel endorsements", *VIEWER,
               "alerts:alert:resolve", "personnel:person:read", "personnel:watchlist:read",
               "personnel:watchlist:manage", "personnel:watchlist:check", "personnel:travel:read",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from reetrace.cli import db, demo, export, lists, log, personnel, serve, users, witness
+from reetrace.cli import db, demo, export, flow, lists, log, personnel, serve, users, witness
 from reetrace.cli.common import init_state
 
 app = typer.Typer(
@@ -33,6 +33,7 @@ app.add_typer(users.tenants_app, name="tenants")
 app.add_typer(personnel.app, name="personnel")
 app.add_typer(export.app, name="export")
 app.add_typer(lists.app, name="lists")
+app.add_typer(flow.app, name="flow")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
 
