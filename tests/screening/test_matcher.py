@@ -65,23 +65,24 @@ def test_numbers_and_short_names_are_not_over_matched(index: PartyIndex) -> None
 
 
 def test_fuzzy_spelling_and_word_order() -> None:
-    assert compare("Olaf Scholze", "Olaf Scholz").score > 0.85
-    assert compare("Scholz, Olaf", "Olaf Scholz").score == 1.0
+    cut = load_thresholds().default
+    assert compare("Olaf Scholze", "Olaf Scholz").score >= cut
+    assert compare("Scholz, Olaf", "Olaf Scholz").score >= 0.95  # the same words in another order
     assert compare("Xi Jinping", "习近平").score >= 0.95
     assert compare("Jinping Xi", "习近平").score >= 0.95
-    assert compare("Octavian Scholz", "Olaf Scholz").score < 0.8
+    assert compare("Octavian Scholz", "Olaf Scholz").score < cut
 
 
 def test_explanations_name_alias_transform_and_tokens(index: PartyIndex) -> None:
     hit = index.screen("Banco Nacional de Kuba", ["us_ofac_sdn"])[0]
     data = hit.as_dict()
     assert data["name"] == "BANCO NACIONAL DE CUBA" and data["transform"] == "fuzzy"
-    assert ["kuba", "cuba", 0.75] in data["matched_tokens"]
+    assert ["kuba", "cuba", 0.9] in data["matched_tokens"]  # spelled apart, sound alike
     assert data["threshold"] == load_thresholds().of("us_ofac_sdn")
     unmatched = compare("Mitsubishi Heavy Industries", "Mitsubishi Heavy Industries Shipbuilding")
     assert unmatched.unmatched_candidate == ("shipbuilding",) and unmatched.unmatched_query == ()
     initials = compare("V. Putin", "Vladimir Putin")
-    assert initials.transform == "initials" and initials.score > 0.8
+    assert initials.transform == "initials" and initials.score >= load_thresholds().default
 
 
 def test_thresholds_per_list_and_override() -> None:

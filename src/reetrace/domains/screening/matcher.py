@@ -1,9 +1,11 @@
 """Name matching: an index over every loaded party, and scores that explain themselves.
 
 Candidates come from blocking keys (tokens, token prefixes and suffixes, the name's letters run together, Chinese
-character pairs); each candidate name is then scored form against form (:func:`compare`): a length-weighted Dice
-over aligned tokens (edit similarity; initials; short tokens and numbers must be equal), or equality of the letters
-run together (spacing). The explanation says which alias, which transform, which tokens matched and which did not.
+character pairs); each candidate name is then compared form against form (:func:`compare`): tokens are aligned
+(:mod:`.features`: spelling, sound, initials), the leftovers told apart (substituted or missing), numbers checked,
+and a small logistic-regression scorer turns those features into a score. Names written in Chinese characters (or
+Hangul) on both sides are compared by their characters, not by their sound. The explanation says which alias,
+which transform, which tokens matched and which did not, and how much each feature added to or took from the score.
 """
 
 from __future__ import annotations
@@ -15,23 +17,30 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
 
+from .features import (
+    PHONETIC,
+    UNWRITTEN_VOWELS,
+    Alignment,
+    TokenMatch,
+    align,
+    load_scorer,
+    name_features,
+    token_similarity,
+)
 from .models import ListedParty
 from .normalise import NameForm, name_forms
+from .phonetic import is_vowelless, phonetic_key, sounds_alike
 
-TOKEN_FLOOR = 0.7  # below this edit similarity two tokens do not match
-SHORT_TOKEN = 3  # tokens this short match only when equal (or as an initial)
+__all__ = ["NO_MATCH", "Comparison", "Hit", "PartyIndex", "Thresholds", "TokenMatch", "compare", "compare_forms",
+           "load_thresholds", "token_similarity"]
+
 SHORT_NAME = 4  # names with fewer letters than this match only when equal
 MAX_POSTINGS = 3000  # a blocking key this common is skipped (unless nothing else matched)
 CANDIDATES = 20
-
-
-@dataclass(frozen=True, slots=True)
-class TokenMatch:
-    query: str
-    candidate: str
-    similarity: float
+NATIVE = ("han", "hangul")
+TOKEN_SET = 0.95  # the same words in another order  # forms compared character by character, only with their own kind
+Feature = tuple[str, float, float]  # name, value, contribution to the log-odds
 
 
 @dataclass(frozen=True)
@@ -39,11 +48,20 @@ class Comparison:
     """How one query name compares with one listed name."""
 
     score: float
-    transform: str  # exact | token-set | spacing | initials | pinyin | transliteration | han
+    transform: str  # exact | token-set | spacing | initials | fuzzy | phonetic | pinyin | transliteration | han
     matched: tuple[TokenMatch, ...] = ()
     unmatched_query: tuple[str, ...] = ()
     unmatched_candidate: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    evidence: tuple[tuple[str, float], ...] = ()  # feature values (learned features when ``learned``)
+    learned: bool = False  # the score came from the scorer (else from a rule: equal characters, short names)
+
+    @property
+    def features(self) -> tuple[Feature, ...]:
+        """Every feature the score rests on: (name, value, contribution to the scorer's log-odds)."""
+        if self.learned:
+            return load_scorer().contributions(dict(self.evidence))
+        return tuple((name, value, 0.0) for name, value in self.evidence)
 
 
 NO_MATCH = Comparison(0.0, "none")
@@ -67,46 +85,8 @@ class Hit:
                 "matched_tokens": [[m.query, m.candidate, round(m.similarity, 3)] for m in e.matched],
                 "unmatched_query_tokens": list(e.unmatched_query),
                 "unmatched_listed_tokens": list(e.unmatched_candidate), "notes": list(e.notes),
+                "features": [{"feature": f, "value": v, "contribution": c} for f, v, c in e.features],
                 "countries": list(self.party.countries), "programmes": list(self.party.programmes)}
-
-
-def token_similarity(a: str, b: str) -> tuple[float, str]:
-    if a == b:
-        return 1.0, "exact"
-    if len(a) == 1 or len(b) == 1:
-        short, long_ = (a, b) if len(a) == 1 else (b, a)
-        return (0.8, "initials") if len(long_) > 1 and long_[0] == short else (0.0, "")
-    if a.isdigit() or b.isdigit() or min(len(a), len(b)) <= SHORT_TOKEN:
-        return 0.0, ""
-    sim = Levenshtein.normalized_similarity(a, b)
-    return (sim, "edit") if sim >= TOKEN_FLOOR else (0.0, "")
-
-
-def _align(q: Sequence[str], c: Sequence[str]) -> tuple[list[TokenMatch], list[str], list[str], bool]:
-    pairs = []
-    for i, a in enumerate(q):
-        for j, b in enumerate(c):
-            sim, how = token_similarity(a, b)
-            if sim > 0:
-                pairs.append((sim, min(len(a), len(b)), i, j, how))
-    pairs.sort(reverse=True)
-    used_q: set[int] = set()
-    used_c: set[int] = set()
-    matched = []
-    initials = False
-    for sim, _, i, j, how in pairs:
-        if i in used_q or j in used_c:
-            continue
-        used_q.add(i)
-        used_c.add(j)
-        matched.append(TokenMatch(q[i], c[j], sim))
-        initials |= how == "initials"
-    return (matched, [t for i, t in enumerate(q) if i not in used_q], [t for j, t in enumerate(c) if j not in used_c],
-            initials)
-
-
-def _numbers(tokens: Iterable[str]) -> set[str]:
-    return {t for t in tokens if any(ch.isdigit() for ch in t)}
 
 
 def _label(q: NameForm, c: NameForm, default: str) -> str:
@@ -117,58 +97,130 @@ def _label(q: NameForm, c: NameForm, default: str) -> str:
 
 
 def compare_forms(q: NameForm, c: NameForm) -> Comparison:
-    if (q.transform == "han") != (c.transform == "han"):
-        return NO_MATCH
+    native_q, native_c = q.transform in NATIVE, c.transform in NATIVE
+    if native_q or native_c:
+        return _compare_native(q, c) if q.transform == c.transform else NO_MATCH
     if not q.tokens or not c.tokens:
         return NO_MATCH
-    if q.transform == "han":
-        return _compare_han(q, c)
-    notes: list[str] = []
-    if q.tokens == c.tokens:
-        return Comparison(1.0, _label(q, c, "exact"), tuple(TokenMatch(t, t, 1.0) for t in q.tokens))
     q_compact, c_compact = q.compact, c.compact
     if len(q_compact) < SHORT_NAME or len(c_compact) < SHORT_NAME:
-        same = sorted(q.tokens) == sorted(c.tokens) or q_compact == c_compact
-        if q_compact.isdigit():  # a bare number is a name only with its company form ("ME 1" is not "1")
-            same = same and sorted(q.forms) == sorted(c.forms)
-        return Comparison(1.0 if same else 0.0, "exact" if same else "none", notes=("short name: equal or nothing",))
-    matched, un_q, un_c, initials = _align(q.tokens, c.tokens)
-    score = sum(m.similarity * (len(m.query) + len(m.candidate)) for m in matched)
-    score /= sum(map(len, q.tokens)) + sum(map(len, c.tokens))
-    exact_tokens = bool(matched) and all(m.similarity == 1.0 for m in matched) and not un_q and not un_c
-    transform = "initials" if initials else ("token-set" if exact_tokens else "fuzzy")
+        return _compare_short(q, c)
+    alignment = align(q.tokens, c.tokens)
+    if not alignment.matched and q_compact[:1] != c_compact[:1] and not _unwritten_vowels(q, c):
+        return NO_MATCH
     run = 1.0 if q_compact == c_compact or "".join(sorted(q.tokens)) == "".join(sorted(c.tokens)) else 0.0
     if not run and (len(q.tokens) == 1 or len(c.tokens) == 1 or "pinyin" in (q.transform, c.transform)):
         run = fuzz.ratio(q_compact, c_compact) / 100
-    if run >= 0.85 and run * 0.97 > score:  # the letters run together match: a spacing difference
-        score, transform = run * 0.97, "spacing"
-        matched, un_q, un_c = [TokenMatch(q_compact, c_compact, run)], [], []
-    q_num, c_num = _numbers(q.tokens), _numbers(c.tokens)
-    if q_num != c_num:
-        score *= 0.5 if q_num and c_num else 0.8
-        notes.append(f"numbers differ: {sorted(q_num)} vs {sorted(c_num)}")
-    return Comparison(score, _label(q, c, transform), tuple(matched), tuple(un_q), tuple(un_c), tuple(notes))
+        if run < UNWRITTEN_VOWELS and _unwritten_vowels(q, c) and phonetic_key(q_compact) == phonetic_key(c_compact):
+            run = UNWRITTEN_VOWELS  # "bd llh" / "Abdullah": the consonants run together agree
+    scorer = load_scorer()
+    features = name_features(q, c, alignment, 0.0)
+    score = scorer.score(features)
+    matched, un_q, un_c = alignment.matched, alignment.unmatched_query, alignment.unmatched_candidate
+    spacing = run >= 0.85 and run > features["similarity"]
+    if spacing:  # the letters run together match better than the tokens: a spacing difference
+        spaced = name_features(q, c, alignment, run)
+        spaced_score = scorer.score(spaced)
+        if spaced_score > score:
+            features, score = spaced, spaced_score
+            matched, un_q, un_c = (TokenMatch(q_compact, c_compact, run),), (), ()
+        else:
+            spacing = False
+    exact = q.tokens == c.tokens
+    floor = 1.0 if exact else 0.0 if features["lineage_swapped"] else _complete(
+        alignment, features, spacing, "pinyin" in (q.transform, c.transform))
+    notes = _notes(features)
+    if floor > score:  # the scorer's contributions explain the evidence; the rule sets the score
+        score = floor
+        notes += ("the same words" if exact else f"every word matched: score set to {floor:.2f}",)
+    return Comparison(score, _label(q, c, _transform(alignment.how, exact, spacing, un_q or un_c)), matched, un_q,
+                      un_c, notes, tuple(features.items()), learned=True)
 
 
-def _compare_han(q: NameForm, c: NameForm) -> Comparison:
+def _complete(alignment: Alignment, features: dict[str, float], spacing: bool, pinyin: bool) -> float:
+    """The floor for a complete match: every word on both sides matched, in any order, each equal or spelled as
+    the other script writes it ("mhmd" / "Mohamed", "Aleksandr" / "Alexander")."""
+    m = alignment.matched
+    if spacing or not m or alignment.unmatched_query or alignment.unmatched_candidate or features["numbers_missing"]:
+        return 0.0
+    worst = min(x.similarity for x in m)
+    if all(x.similarity == 1.0 for x in m):
+        return TOKEN_SET  # "TAYLOR, Mark" / "Mark Taylor"
+    floor = PHONETIC if features["cross_script"] and not pinyin else UNWRITTEN_VOWELS  # pinyin: vowels matter
+    return worst if worst >= floor and "initial" not in alignment.how else 0.0
+
+
+def _transform(how: Sequence[str], exact: bool, spacing: bool, leftover: object) -> str:
+    if exact:
+        return "exact"
+    if spacing:
+        return "spacing"
+    if "initial" in how:
+        return "initials"
+    if "phonetic" in how:
+        return "phonetic"
+    return "fuzzy" if leftover or any(h != "exact" for h in how) else "token-set"
+
+
+def _notes(features: dict[str, float]) -> tuple[str, ...]:
+    notes = []
+    if features["numbers_conflict"]:
+        notes.append("numbers differ")
+    elif features["numbers_missing"]:
+        notes.append("a number on one side only")
+    if features["substituted"]:
+        notes.append("a name part differs on both sides")
+    if features["forms_differ"]:
+        notes.append("company forms differ")
+    return tuple(notes)
+
+
+def _unwritten_vowels(q: NameForm, c: NameForm) -> bool:
+    """One side reads as a romanised abjad (Arabic, Hebrew, Persian): its words carry no vowels."""
+    return any(f.transform == "transliteration" and all(map(is_vowelless, f.tokens)) for f in (q, c))
+
+
+def _compare_short(q: NameForm, c: NameForm) -> Comparison:
+    if len(q.tokens) == len(c.tokens) == 1 and _unwritten_vowels(q, c) and sounds_alike(q.tokens[0], c.tokens[0]):
+        return Comparison(UNWRITTEN_VOWELS, "phonetic", (TokenMatch(q.tokens[0], c.tokens[0], UNWRITTEN_VOWELS),),
+                          notes=("short name written without vowels: its consonants agree",),
+                          evidence=(("consonants_equal", 1.0),))
+    same = sorted(q.tokens) == sorted(c.tokens) or q.compact == c.compact
+    if q.compact.isdigit():  # a bare number is a name only with its company form ("ME 1" is not "1")
+        same = same and sorted(q.forms) == sorted(c.forms)
+    return Comparison(1.0 if same else 0.0, "exact" if same else "none", notes=("short name: equal or nothing",),
+                      evidence=(("short_name_equal", 1.0 if same else 0.0),))
+
+
+def _compare_native(q: NameForm, c: NameForm) -> Comparison:
     a, b = q.compact, c.compact
     if a == b:
-        return Comparison(1.0, "han", tuple(TokenMatch(ch, ch, 1.0) for ch in a))
+        return Comparison(1.0, q.transform, tuple(TokenMatch(ch, ch, 1.0) for ch in a),
+                          evidence=(("characters_equal", 1.0),))
     if min(len(a), len(b)) < 2:
         return NO_MATCH
-    score = fuzz.ratio(a, b) / 100
+    ratio = fuzz.ratio(a, b) / 100
+    score = max(0.0, 2 * ratio - 1)  # one character off in a four-character name is another name (0.5)
     if min(len(a), len(b)) <= 3:
-        score *= 0.8  # a one-character difference in a short Chinese name is another name
+        score *= 0.8
     common = [ch for ch in a if ch in b]
-    return Comparison(score, "han", tuple(TokenMatch(ch, ch, 1.0) for ch in common),
-                      tuple(ch for ch in a if ch not in b), tuple(ch for ch in b if ch not in a))
+    return Comparison(score, q.transform, tuple(TokenMatch(ch, ch, 1.0) for ch in common),
+                      tuple(ch for ch in a if ch not in b), tuple(ch for ch in b if ch not in a),
+                      ("compared character by character",),
+                      (("character_similarity", round(ratio, 4)),
+                       ("short_name_discount", 1.0 if min(len(a), len(b)) <= 3 else 0.0)))
 
 
 def compare(query: str, candidate: str) -> Comparison:
-    """The best comparison of any form of ``query`` with any form of ``candidate``."""
+    """The best comparison of any form of ``query`` with any form of ``candidate``; two names both written in
+    Chinese characters (or both in Hangul) are compared only by those characters (homophones are other names)."""
+    q_forms, c_forms = name_forms(query), name_forms(candidate)
+    native = {f.transform for f in q_forms if f.transform in NATIVE} & {f.transform for f in c_forms}
     best = NO_MATCH
-    for q in name_forms(query):
-        for c in name_forms(candidate):
+    for q in q_forms:
+        for c in c_forms:
+            if native and q.transform not in native:
+                continue
             result = compare_forms(q, c)
             if result.score > best.score:
                 best = result
@@ -241,20 +293,24 @@ class PartyIndex:
         if not counts:
             for key in skipped:
                 counts.update(self.postings[key][:limit])
-        return [e for e, _ in counts.most_common(limit)]
+        ranked = counts.most_common(limit)
+        floor = ranked[0][1] / 3 if ranked else 0  # far weaker candidates than the best cannot outscore it
+        return [e for e, n in ranked if n >= floor]
 
     def screen(self, query: str, lists: Sequence[str] | None = None, threshold: float | None = None,
                limit: int = 10) -> list[Hit]:
         """Listed parties whose names match ``query`` at or above their list's threshold, best first."""
         best: dict[int, Hit] = {}
         wanted = set(lists) if lists else None
-        q_forms = name_forms(query)
+        compared: dict[str, Comparison] = {}  # one name is often listed by several lists
         for e in self.candidates(query):
-            p, name, form = self.entries[e]
+            p, name, _ = self.entries[e]
             party = self.parties[p]
             if wanted is not None and party.list_id not in wanted:
                 continue
-            result = max((compare_forms(q, form) for q in q_forms), key=lambda r: r.score)
+            result = compared.get(name)
+            if result is None:
+                result = compared[name] = compare(query, name)
             cut = threshold if threshold is not None else self.thresholds.of(party.list_id)
             if result.score >= cut and (p not in best or result.score > best[p].score):
                 best[p] = Hit(party, result.score, cut, name, result)

@@ -25,6 +25,18 @@ aktiengesellschaft kommanditgesellschaft gesellschaft societe anonyme sociedad a
 gongsi youxian youxiangongsi jituan gufen konggu zeren youxianzerengongsi gufenyouxiangongsi kabushiki kaisha
 """
 COMPANY_FORMS = frozenset(_FORM_WORDS.split())
+# Legal forms written out in words, as their usual abbreviation (folded text, whole words).
+_FORM_PHRASES = (
+    ("limited liability company", "llc"), ("limited liability partnership", "llp"),
+    ("open joint stock company", "ojsc"), ("closed joint stock company", "cjsc"),
+    ("public joint stock company", "pjsc"), ("joint stock company", "jsc"), ("public limited company", "plc"),
+    ("gesellschaft mit beschrankter haftung", "gmbh"), ("aktiengeselschaft", "ag"), ("aktiengesellschaft", "ag"),
+    ("societatea cu raspundere limitata", "srl"), ("societa a responsabilita limitata", "srl"),
+    ("sociedad de responsabilidad limitada", "srl"), ("societe a responsabilite limitee", "sarl"),
+    ("obshchestvo s ogranichennoy otvetstvennostyu", "ooo"), ("private limited", "ltd"),
+)
+_FORM_PHRASE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p, _ in _FORM_PHRASES) + r")\b")
+_FORM_ABBREVIATION = dict(_FORM_PHRASES)
 # Chinese company-form suffixes, longest first; removed from the end of a name (repeatedly).
 HAN_COMPANY_FORMS = ("股份有限公司", "株式会社", "有限责任公司", "集团有限公司", "控股有限公司", "有限公司",
                      "集团公司", "股份公司", "控股集团", "责任公司", "集团", "公司", "控股", "股份")
@@ -38,6 +50,20 @@ _CYRILLIC = {
     "ђ": "dj", "џ": "dz", "ѓ": "g", "ќ": "k", "ѕ": "dz", "қ": "k", "ғ": "g", "ү": "u", "ұ": "u", "ң": "n",
     "ө": "o", "һ": "h", "ә": "a",
 }
+# Korean surnames as they are usually written in Latin letters (Revised Romanisation differs: Gim, Bak, I).
+KOREAN_SURNAMES = {
+    "김": "kim", "이": "lee", "박": "park", "최": "choi", "정": "jung", "강": "kang", "조": "cho", "윤": "yoon",
+    "장": "jang", "임": "lim", "한": "han", "오": "oh", "서": "seo", "신": "shin", "권": "kwon", "황": "hwang",
+    "안": "ahn", "송": "song", "류": "ryu", "유": "yoo", "홍": "hong", "전": "jeon", "고": "ko", "문": "moon",
+    "양": "yang", "손": "son", "배": "bae", "백": "baek", "허": "heo", "노": "roh", "남": "nam", "심": "shim",
+    "곽": "kwak", "성": "sung", "차": "cha", "주": "joo", "우": "woo", "구": "koo", "리": "ri",
+}
+_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen")
+_NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS.split())}
+_NUMBER_WORDS.update({"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
+                      "seventy": 70, "eighty": 80, "ninety": 90})
+_TENS_DIGITS = frozenset({"20", "30", "40", "50", "60", "70", "80", "90"})
 _TONE_SYLLABLE = re.compile(r"^[a-z]+[1-5]$")
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _DOTTED = re.compile(r"\b(?:\w\.){2,}", re.UNICODE)  # S.A., a.s., O.O.O. -> sa, as, ooo
@@ -47,7 +73,7 @@ _DOTTED = re.compile(r"\b(?:\w\.){2,}", re.UNICODE)  # S.A., a.s., O.O.O. -> sa,
 class NameForm:
     """One way of reading a name: tokens for matching, company-form words set aside, and how it was obtained."""
 
-    transform: str  # exact | transliteration | pinyin | han
+    transform: str  # exact | transliteration | pinyin | han | hangul
     tokens: tuple[str, ...]
     forms: tuple[str, ...] = ()  # company-form words removed from ``tokens``
 
@@ -101,8 +127,13 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
 
 
+_CYRILLIC_ENDINGS = re.compile(r"(?:ий|ый)\b")
+
+
 def transliterate_cyrillic(text: str) -> str:
-    return "".join(_CYRILLIC.get(c, c) for c in text.casefold())
+    """Cyrillic in Latin letters as English usually writes it (Дмитрий -> dmitry)."""
+    text = _CYRILLIC_ENDINGS.sub("y", text.casefold())
+    return "".join(_CYRILLIC.get(c, c) for c in text)
 
 
 @lru_cache(maxsize=65536)
@@ -158,18 +189,72 @@ def name_forms(name: str) -> tuple[NameForm, ...]:
     if script == "cyrillic":
         transform, text = "transliteration", fold(transliterate_cyrillic(folded))
     elif script == "other":
+        if any(is_hangul(c) for c in folded):
+            return _hangul_forms(folded)
         transform, text = "transliteration", fold(other_to_latin(folded))
+        if any("\u0370" <= c <= "\u03ff" for c in folded) and re.search(r"os\b", text):
+            tokens, forms = split_company_forms(text.split())
+            plain = tuple(t[:-2] if t.endswith("os") and len(t) > 5 else t for t in tokens)
+            return NameForm(transform, tokens, forms), NameForm(transform, plain, forms)  # Αλέξανδρος: Alexander
     else:
         transform, text = "exact", folded
         if not text.isascii():
             text = fold(other_to_latin(text))
-    tokens, forms = split_company_forms(_drop_tone_numbers(text.split()))
+    text = _FORM_PHRASE.sub(lambda m: _FORM_ABBREVIATION[m.group(0)], text)
+    tokens, forms = split_company_forms(numbers_from_words(_drop_tone_numbers(text.split())))
     return (NameForm(transform, tokens, forms),)
+
+
+def numbers_from_words(tokens: list[str]) -> list[str]:
+    """English number words as digits ("forty four" and "forty 4" -> "44", "three" -> "3")."""
+    out: list[str] = []
+    for token in tokens:
+        value = _NUMBER_WORDS.get(token)
+        if value is None and token.isdigit() and len(token) == 1 and out and out[-1] in _TENS_DIGITS:
+            value = int(token)
+        if value is None:
+            out.append(token)
+        elif value < 10 and out and out[-1] in _TENS_DIGITS:
+            out[-1] = str(int(out[-1]) + value)
+        else:
+            out.append(str(value))
+    return out
+
+
+def is_hangul(char: str) -> bool:
+    return "\uac00" <= char <= "\ud7a3"
+
+
+def _hangul_forms(folded: str) -> tuple[NameForm, ...]:
+    """A Korean name: each syllable romanised (Revised Romanisation, and its simpler common spelling: eo -> o,
+    eu -> u), the surname as usually written in English (김 -> Kim, 박 -> Park, 이 -> Lee), given-name syllables
+    apart and run together."""
+    words = folded.split()
+    if len(words) != 1 or not all(is_hangul(c) for c in words[0]) or not 2 <= len(words[0]) <= 4:
+        syllables = tuple(s for s in (fold(other_to_latin(c)) for word in words for c in word) if s)
+        hangul = tuple(c for word in words for c in word if is_hangul(c))
+        return (NameForm("hangul", hangul), NameForm("transliteration", syllables)) if hangul else (
+            NameForm("transliteration", syllables),)
+    word = words[0]
+    native = NameForm("hangul", tuple(word))
+    rr = [fold(other_to_latin(c)) for c in word]
+    simple = [s.replace("eo", "o").replace("eu", "u") for s in rr]
+    surname = KOREAN_SURNAMES.get(word[0], simple[0])
+    given = simple[1:]
+    out = [native, NameForm("transliteration", (surname, *given)),
+           NameForm("transliteration", (surname, "".join(given)))]
+    if rr != simple or surname != rr[0]:
+        out.append(NameForm("transliteration", tuple(rr)))
+    return tuple(out)
 
 
 def _han_forms(folded: str) -> tuple[NameForm, ...]:
     compact = folded.replace(" ", "")
     han_text = "".join(c for c in compact if is_han(c))
+    latin = fold("".join(" " if is_han(c) else c for c in folded)).split()
+    if han_text in HAN_COMPANY_FORMS and latin:  # "Recorded Future公司": a Latin name with a Chinese company form
+        tokens, forms = split_company_forms(latin)
+        return (NameForm("exact", tokens, (han_text, *forms)),)
     core, removed = strip_han_company_forms(han_text)
     han = NameForm("han", tuple(core), removed)
     syllables = list(pinyin_syllables(core))

@@ -1,0 +1,215 @@
+"""What two name forms have in common, as features a small logistic-regression scorer turns into a score.
+
+Tokens are aligned one-to-one, best pairs first (equal, same spelling within an edit distance, same sound by the
+consonant skeleton of :mod:`.phonetic`, or an initial); what is left over on each side is then told apart: a token
+*substituted* (left over on both sides: "Abdul Hamid" / "Abdul Ghani" are two people) weighs against a match much more
+than a token *missing* on one side (an extra middle name, a patronymic). Numbers and generational numerals (II, IX)
+must agree. Each feature is a number in 0..1; the scorer's weights are data (``scorer.toml``), trained on the dev
+half of the benchmark by ``bench/screening.py --train``, and every score lists each feature's contribution.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz.distance import Levenshtein
+
+from .normalise import NameForm
+from .phonetic import is_vowelless, sounds_alike
+
+TOKEN_FLOOR = 0.7  # below this edit similarity two tokens do not match (unless they sound alike)
+SHORT_TOKEN = 3  # tokens this short match only when equal, sounding alike, or as an initial
+PHONETIC = 0.9  # similarity given to two tokens that sound alike but are spelled apart
+UNWRITTEN_VOWELS = 0.95  # ... when one of them is written without vowels (Arabic, Hebrew): the best evidence there is
+INITIAL = 0.8
+
+FEATURES = ("similarity", "substituted", "missing", "spelling", "phonetic", "initials", "order",
+            "common", "numbers_conflict", "numbers_missing", "lone_token", "lineage_swapped", "initial_unsupported",
+            "forms_differ", "spacing", "cross_script")
+# Guards whose weights are set, not learned: numbers and generational numerals must agree even where the benchmark's
+# labels call "Trust 2004-1" and "Trust 2005-1" one party; a one-word name ("Christina", "Daksha") is weak evidence
+# against a longer one, though the benchmark has too few such pairs to learn it from.
+# Around "bin"/"ibn" the order of the names says whose son: "Ahmad bin Hasan" is not "Hasan bin Ahmad".
+# An initial counts only when nothing else is left over ("V. Putin" / "Vladimir Putin", not "Christopher J. Brady" /
+# "Christopher Johnson").
+GUARDS = {"numbers_conflict": -4.0, "numbers_missing": -1.5, "lone_token": -2.0, "lineage_swapped": -3.0,
+          "initial_unsupported": -2.0}
+COMMON = 25  # a token in at least this many listed names is a common name part (Mohammed, Martinez, Trading)
+PATRONYMIC = frozenset({"bin", "ben", "ibn", "bint", "binti", "ould", "abu", "ap"})
+# A patronymic left over on one side is optional: "Vladimir Putin" / "Vladimir Vladimirovich Putin".
+_PATRONYMIC_WORD = re.compile(r"..(?:ovich|evich|yevich|ovna|evna|yevna|ichna|ogly|oglu|kyzy|qizi|uly)$")
+_ROMAN = frozenset({"ii", "iii", "iv", "vi", "vii", "viii", "ix"})
+_NUMERIC = re.compile(r"\d")
+# Company-form words that mean the same legal form (for "forms_differ").
+_SAME_FORM = {"limited": "ltd", "company": "co", "corporation": "corp", "incorporated": "inc", "cos": "co",
+              "holdings": "holding", "youxiangongsi": "youxian", "gongsi": "youxian", "oao": "ojsc", "ooo": "llc",
+              "zao": "cjsc", "pao": "pjsc", "tov": "llc", "mbh": "gmbh"}
+
+
+@dataclass(frozen=True, slots=True)
+class TokenMatch:
+    query: str
+    candidate: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    matched: tuple[TokenMatch, ...]
+    unmatched_query: tuple[str, ...]
+    unmatched_candidate: tuple[str, ...]
+    how: tuple[str, ...]  # per matched pair: exact | edit | phonetic | initial
+    crossed: bool  # the matched pairs are not in the same order on both sides
+
+
+@lru_cache(maxsize=262144)
+def token_similarity(a: str, b: str) -> tuple[float, str]:
+    if a == b:
+        return 1.0, "exact"
+    if len(a) == 1 or len(b) == 1:
+        short, long_ = (a, b) if len(a) == 1 else (b, a)
+        return (INITIAL, "initial") if len(long_) > 1 and long_[0] == short and short.isalpha() else (0.0, "")
+    if _NUMERIC.search(a) or _NUMERIC.search(b) or a in _ROMAN or b in _ROMAN:
+        return 0.0, ""
+    sim = 0.0 if min(len(a), len(b)) <= SHORT_TOKEN else Levenshtein.normalized_similarity(a, b)
+    if sim < PHONETIC and sounds_alike(a, b):  # "phonetic" only when the spelling alone would not have matched
+        unwritten = is_vowelless(a) or is_vowelless(b)
+        if sim >= TOKEN_FLOOR or unwritten or a[0] == b[0]:  # by sound alone: from the same first letter
+            return (UNWRITTEN_VOWELS if unwritten else PHONETIC), "edit" if sim >= TOKEN_FLOOR else "phonetic"
+    return (sim, "edit") if sim >= TOKEN_FLOOR else (0.0, "")
+
+
+def align(q: Sequence[str], c: Sequence[str]) -> Alignment:
+    pairs = []
+    for i, a in enumerate(q):
+        for j, b in enumerate(c):
+            sim, how = token_similarity(a, b)
+            if sim > 0:
+                pairs.append((sim, min(len(a), len(b)), -abs(i - j), i, j, how))
+    pairs.sort(reverse=True)
+    used_q: dict[int, int] = {}
+    used_c: set[int] = set()
+    matched, hows = [], []
+    for sim, _, _, i, j, how in pairs:
+        if i in used_q or j in used_c:
+            continue
+        used_q[i] = j
+        used_c.add(j)
+        matched.append(TokenMatch(q[i], c[j], sim))
+        hows.append(how)
+    order = [used_q[i] for i in sorted(used_q)]
+    return Alignment(tuple(matched), tuple(t for i, t in enumerate(q) if i not in used_q),
+                     tuple(t for j, t in enumerate(c) if j not in used_c), tuple(hows), order != sorted(order))
+
+
+def numbers(tokens: Iterable[str]) -> frozenset[str]:
+    """Numbers and generational numerals (II .. IX) among ``tokens``."""
+    return frozenset(t for t in tokens if t in _ROMAN or _NUMERIC.search(t))
+
+
+def _forms(form: NameForm) -> frozenset[str]:
+    """Latin company-form words, one spelling per legal form (Chinese ones are not compared with Latin ones)."""
+    return frozenset(_SAME_FORM.get(t, t) for t in form.forms if t.isascii())
+
+
+def name_features(q: NameForm, c: NameForm, alignment: Alignment, spacing: float) -> dict[str, float]:
+    """The features of one aligned pair of forms (``spacing``: similarity of the letters run together, when the
+    comparison rests on it instead of the tokens)."""
+    optional_q = sum(len(t) for t in alignment.unmatched_query if _PATRONYMIC_WORD.search(t))
+    optional_c = sum(len(t) for t in alignment.unmatched_candidate if _PATRONYMIC_WORD.search(t))
+    if optional_q and optional_c:  # a patronymic on each side, and they differ: two people
+        optional_q = optional_c = 0
+    len_q, len_c = sum(map(len, q.tokens)) - optional_q or 1, sum(map(len, c.tokens)) - optional_c or 1
+    left_q = (sum(map(len, alignment.unmatched_query)) - optional_q) / len_q
+    left_c = (sum(map(len, alignment.unmatched_candidate)) - optional_c) / len_c
+    m = alignment.matched
+    chars = sum(len(x.query) + len(x.candidate) for x in m) or 1
+    similarity = min(1.0, sum(x.similarity * (len(x.query) + len(x.candidate)) for x in m) / (len_q + len_c))
+    spelling = sum((1 - x.similarity) * (len(x.query) + len(x.candidate)) for x in m) / chars
+    q_num, c_num = numbers(q.tokens), numbers(c.tokens)
+    fq, fc = _forms(q), _forms(c)
+    if spacing:
+        similarity, spelling, left_q, left_c = spacing, 1 - spacing, 0.0, 0.0
+    n = len(m) or 1
+    frequent = common_tokens()
+    common = sum(len(x.query) + len(x.candidate) for x in m if frequent.get(x.candidate, 0) >= COMMON) / chars
+    initials = "initial" in alignment.how
+    return {
+        "similarity": similarity,
+        "substituted": min(left_q, left_c),
+        "missing": abs(left_q - left_c),
+        "spelling": spelling,
+        "phonetic": 0.0 if spacing else sum(h == "phonetic" for h in alignment.how) / n,
+        "initials": 0.0 if spacing else sum(h == "initial" for h in alignment.how) / n,
+        "order": 1.0 if alignment.crossed and not spacing else 0.0,
+        "common": 0.0 if spacing else common,
+        "numbers_conflict": 1.0 if q_num and c_num and q_num != c_num else 0.0,
+        "numbers_missing": 1.0 if bool(q_num) != bool(c_num) else 0.0,
+        "lone_token": 1.0 if not spacing and min(len(q.tokens), len(c.tokens)) == 1 < max(len(q.tokens),
+                                                                                         len(c.tokens)) else 0.0,
+        "lineage_swapped": 1.0 if alignment.crossed and not spacing and PATRONYMIC & set(q.tokens) & set(c.tokens)
+        else 0.0,
+        "initial_unsupported": 1.0 if initials and (alignment.unmatched_query or alignment.unmatched_candidate)
+        else 0.0,
+        "forms_differ": 1.0 if fq and fc and not fq & fc else 0.0,
+        "spacing": 1.0 if spacing else 0.0,
+        "cross_script": 1.0 if "pinyin" in (q.transform, c.transform) or "transliteration" in (
+            q.transform, c.transform) else 0.0,
+    }
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """Logistic regression over :data:`FEATURES`: score = sigmoid(bias + sum(weight * feature))."""
+
+    bias: float
+    weights: dict[str, float]
+    source: str = ""
+
+    def contributions(self, features: dict[str, float]) -> tuple[tuple[str, float, float], ...]:
+        """(feature, value, contribution to the log-odds) for each feature, in :data:`FEATURES` order."""
+        return tuple((k, round(features[k], 4), round(self.weights.get(k, 0.0) * features[k], 4)) for k in FEATURES)
+
+    def score(self, features: dict[str, float]) -> float:
+        z = self.bias
+        weights = self.weights
+        for k, v in features.items():
+            if v:
+                z += weights.get(k, 0.0) * v
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@lru_cache(maxsize=1)
+def common_tokens() -> dict[str, int]:
+    """How many listed names each frequent name part occurs in (``name_frequencies.toml``, written by
+    ``bench/screening.py --train`` from the loaded lists)."""
+    data = tomllib.loads(resources.files("reetrace.domains.screening").joinpath("name_frequencies.toml")
+                         .read_text(encoding="utf-8"))
+    return {str(k): int(v) for k, v in data["names"].items()}
+
+
+@lru_cache(maxsize=1)
+def load_scorer() -> Scorer:
+    return parse_scorer(resources.files("reetrace.domains.screening").joinpath("scorer.toml")
+                        .read_text(encoding="utf-8"), "scorer.toml")
+
+
+def parse_scorer(text: str, where: str) -> Scorer:
+    """A scorer from its TOML text (``bias``, ``[weights]`` by feature name); a clear error naming ``where``."""
+    try:
+        data = tomllib.loads(text)
+        bias, raw = data["bias"], data["weights"]
+        weights = {str(k): float(v) for k, v in raw.items()}
+        bias = float(bias)
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ValueError(f"{where}: not a scorer ({type(exc).__name__}: {exc}); expected bias and [weights]") from exc
+    unknown = sorted(set(weights) - set(FEATURES))
+    if unknown:
+        raise ValueError(f"{where}: unknown features {unknown}; known: {', '.join(FEATURES)}")
+    return Scorer(bias, weights, str(data.get("source", "")))
