@@ -36,6 +36,7 @@ app.add_typer(lists.app, name="lists")
 app.add_typer(flow.app, name="flow")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("verify-certificate")(flow.verify_certificate)
 
 
 def run() -> None:

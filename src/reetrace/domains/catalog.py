@@ -5,6 +5,8 @@ from __future__ import annotations
 from reetrace.authz.service import KINDS as AUTHZ_KINDS
 from reetrace.domains import tables as _tables  # noqa: F401  (registers every table)
 from reetrace.domains.alerts.service import KINDS as ALERT_KINDS
+from reetrace.domains.flow.quotas import KINDS as FLOW_QUOTA_KINDS
+from reetrace.domains.flow.reports import KINDS as FLOW_REPORT_KINDS
 from reetrace.domains.flow.service import KINDS as FLOW_KINDS
 from reetrace.domains.licensing.application_projections import KINDS as LICENSING_KINDS
 from reetrace.domains.notes import KINDS as NOTE_KINDS
@@ -28,4 +30,6 @@ def default_kinds() -> KindRegistry:
     registry.extend(SCREENING_KINDS)
     registry.extend(LICENSING_KINDS)
     registry.extend(FLOW_KINDS)
+    registry.extend(FLOW_QUOTA_KINDS)
+    registry.extend(FLOW_REPORT_KINDS)
     return registry

@@ -22,7 +22,7 @@ from reetrace.domains.alerts import raise_alert
 from reetrace.domains.personnel.models import Caller
 from reetrace.domains.registry.tables import enterprises
 from reetrace.errors import Detail, Error, invalid
-from reetrace.events import Event, EventKind
+from reetrace.events import Event, EventKind, canonical_json
 from reetrace.storage.ledger import UnitOfWork
 
 from .epcis import EpcisEvent, ObjectEvent, TransactionEvent, TransformationEvent, parse_epcis_event, quantities
@@ -217,7 +217,7 @@ def _captured(conn: Connection, items: Sequence[tuple[Event, int]]) -> None:
         conn.execute(insert(events).values(
             event_hash=body.event_hash, tenant=tenant, enterprise_id=body.enterprise_id, event_type=model.type,
             event_time=moment, month=moment[:7], process_step=model.process_step, biz_step=model.biz_step,
-            document=json.dumps(body.event, sort_keys=True, ensure_ascii=False),
+            document=canonical_json(body.event, "event").decode("utf-8"),  # as on the log (replay agrees)
             namespaces=json.dumps(body.namespaces, sort_keys=True), entry_idx=index))
         _project_lots(conn, body, model, tenant, index)
         if isinstance(model, TransformationEvent):
