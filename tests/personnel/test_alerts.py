@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -85,16 +86,22 @@ COPY_KINDS = ("documents.copy.issued", "documents.copy.opened")
 
 
 def _copies(container: Container, subject: str, day: date, count: int, kind: str = "documents.copy.issued",
-            document: str = "DOC-0001") -> None:
-    """Synthetic copy events, as the documents domain will record them (kinds registered here if needed)."""
+            document: str = "RT-DOC-2026-000001") -> None:
+    """Synthetic copy events with bodies the documents domain accepts (kinds it lacks are registered here)."""
     for name in COPY_KINDS:
         if name not in container.kinds.kinds:
             container.kinds.add(EventKind(name, None, None, "test stand-in for the documents domain"))
     at = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+
+    def body(n: int) -> dict[str, object]:
+        copy_id = "RT-CPY-" + hashlib.sha256(f"{subject}/{day}/{kind}/{n}".encode()).hexdigest()[:16].upper()
+        return {"document_id": document, "copy_id": copy_id, "version": 1, "recipient_kind": "user",
+                "recipient": "docs-service", "device": "pc-7", "ip": "10.0.0.7", "code_length": 1, "positions": 0,
+                "sha256": "0" * 64}
+
     container.ledger.record([
         Event(kind=kind, tenant="group-north", actor="docs-service", subjects=(subject, document),
-              occurred_at=at + timedelta(minutes=n),
-              body={"document_id": document, "copy_id": f"C-{day.isoformat()}-{kind[-6:]}-{n}", "device": "pc-7"})
+              occurred_at=at + timedelta(minutes=n), body=body(n))
         for n in range(count)])
 
 
@@ -109,9 +116,9 @@ def test_document_access_reads_the_copy_events_that_name_the_person(world: Conta
         found = document_access(conn, person.person_id, date(2026, 1, 1), date(2026, 3, 31))
         nothing = document_access(conn, person.person_id, date(2026, 3, 3))
     assert [(a.day, a.kind, a.document_id) for a in found] == [
-        (date(2026, 3, 1), "documents.copy.issued", "DOC-0001"),
-        (date(2026, 3, 1), "documents.copy.issued", "DOC-0001"),
-        (date(2026, 3, 2), "documents.copy.opened", "DOC-0001")]
+        (date(2026, 3, 1), "documents.copy.issued", "RT-DOC-2026-000001"),
+        (date(2026, 3, 1), "documents.copy.issued", "RT-DOC-2026-000001"),
+        (date(2026, 3, 2), "documents.copy.opened", "RT-DOC-2026-000001")]
     assert nothing == []
 
 

@@ -49,6 +49,10 @@ PERMISSIONS: dict[str, str] = {
     "export:shipment:record": "record shipments drawn down against the licences of one's tenant",
     "flow:event:record": "record product flow events (EPCIS 2.0, CSV/XLSX) for the enterprises of one's tenant",
     "flow:lot:read": "read lots, their genealogy (traces back and forward), flow events and mass balances",
+    "documents:document:register": "register technical documents and their versions for one's tenant",
+    "documents:document:read": "read registered documents, their versions and issued copies",
+    "documents:copy:issue": "issue a fingerprinted copy of a document to an allowed person or user",
+    "documents:leak:trace": "trace a leaked file or excerpt to its document, version and copies",
 }
 
 
@@ -78,13 +82,14 @@ ROLES: dict[str, Role] = {
               "alerts:alert:resolve", "personnel:person:read", "personnel:registry:aggregate",
               "personnel:watchlist:read", "personnel:watchlist:manage", "personnel:watchlist:check",
               "personnel:travel:read", "personnel:travel:authorise", "export:application:read",
-              "export:application:review", "flow:lot:read"),
+              "export:application:review", "flow:lot:read", "documents:document:read", "documents:leak:trace"),
         _role("security_officer", "an enterprise's security officer: staff, passports and travel", *VIEWER,
               "alerts:alert:resolve", "personnel:person:read", "personnel:person:write", "personnel:watchlist:read",
               "personnel:passport:custody", "personnel:travel:read", "personnel:travel:request",
               "personnel:travel:approve", "personnel:debrief:record", "personal:data:read",
               "export:application:read", "export:application:submit", "export:shipment:record",
-              "flow:event:record", "flow:lot:read"),
+              "flow:event:record", "flow:lot:read", "documents:document:register", "documents:document:read",
+              "documents:copy:issue", "documents:leak:trace"),
         _role("group_security", "a group's security office: watch list and travel endorsements", *VIEWER,
               "alerts:alert:resolve", "personnel:person:read", "personnel:watchlist:read",
               "personnel:watchlist:manage", "personnel:watchlist:check", "personnel:travel:read",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from reetrace.cli import db, demo, export, flow, lists, log, personnel, serve, users, witness
+from reetrace.cli import db, demo, documents, export, flow, lists, log, personnel, serve, users, witness
 from reetrace.cli.common import init_state
 
 app = typer.Typer(
@@ -34,9 +34,10 @@ app.add_typer(personnel.app, name="personnel")
 app.add_typer(export.app, name="export")
 app.add_typer(lists.app, name="lists")
 app.add_typer(flow.app, name="flow")
+app.add_typer(documents.app, name="documents")
+app.command("verify-certificate")(flow.verify_certificate)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
-app.command("verify-certificate")(flow.verify_certificate)
 
 
 def run() -> None:
