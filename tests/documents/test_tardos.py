@@ -190,3 +190,20 @@ def test_bad_parameters_are_rejected_with_their_name() -> None:
     _invalid(lambda: tardos.accuse(code, _recipients(2), book, good), "recipients")
     _invalid(lambda: tardos.accuse(code, _recipients(3), book, np.full(code.length, -1, dtype=np.int8)), "pirate")
     _invalid(lambda: tardos.estimate_false_accusation(code, good, 10.0, samples=5), "samples")
+
+
+def test_tied_copies_are_named_together_and_too_few_marks_accuse_nobody() -> None:
+    names = ["a", "b", "c", "d"]
+    code = tardos.generate_code(KEY, "doc-tie", colluders=3)
+    book = tardos.codebook(KEY, code, names).copy()
+    book[1] = book[0]  # two recipients with the same codeword: the same score, both named
+    pirate = np.full(code.length, tardos.ERASED, dtype=np.int8)
+    pirate[:60] = book[0][:60]
+    result = tardos.accuse(code, names, book, pirate, eps1=1e-3)
+    assert result.single_leaker and [s.recipient for s in result.accused] == ["a", "b"]
+    assert "2 copies match equally well" in result.note
+    few = np.full(code.length, tardos.ERASED, dtype=np.int8)
+    few[:2] = book[2][:2]  # two readable marks: even a perfect match could be an innocent's
+    result = tardos.accuse(code, names, book, few)
+    assert result.accused == [] and "probability" in result.note
+    assert tardos.perfect_match_probability(code, few) > 1e-6

@@ -478,6 +478,16 @@ class Accusation:
         return min(1.0, self.eps1 * self.recipients)
 
 
+def perfect_match_probability(code: TardosCode, pirate: Symbols) -> float:
+    """P(an innocent's codeword agrees with every readable symbol of the pirate copy): the best any accusation can
+    do. When it exceeds eps1, no score separates a leaker from an innocent."""
+    y = _check_pirate(code, pirate)
+    readable = y != ERASED
+    p = np.clip(code.bias[readable], 1e-300, 1.0)
+    agree = np.where(y[readable] == 1, p, np.clip(1.0 - code.bias[readable], 1e-300, 1.0))
+    return float(np.exp(np.sum(np.log(agree))))
+
+
 def accuse(
     code: TardosCode, recipients: list[str], words: Bits, pirate: Symbols, *, eps1: float | None = None,
     top: int = 20,
@@ -507,11 +517,20 @@ def accuse(
         for j, bound in zip(order, tails, strict=True)
     ]
     single = readable < code_length(2, eps)
-    if single:  # one leaker assumed: only the best match can be named
-        suspects = [s if rank == 0 else Suspect(s.recipient, s.score, False, s.innocent_tail)
-                    for rank, s in enumerate(suspects)]
+    best = suspects[0].score
+    tied = [s for s in suspects if best - s.score <= 1e-9 * max(1.0, abs(best))]
+    if single:  # one leaker assumed: only the best match can be named (copies tied with it cannot be told apart)
+        suspects = [s if s in tied else Suspect(s.recipient, s.score, False, s.innocent_tail) for s in suspects]
     resistant = readable >= code_length(code.colluders, eps)
-    if not any(s.accused for s in suspects):
+    perfect = perfect_match_probability(code, y)
+    if perfect > eps:  # no score can separate the leaker from an innocent: accuse nobody
+        suspects = [Suspect(s.recipient, s.score, False, s.innocent_tail) for s in suspects]
+        note = (f"only {readable} readable positions: an innocent copy would match every one of them with "
+                f"probability {perfect:.2g} > eps1 {eps:g}; no accusation")
+    elif single and len(tied) > 1 and suspects[0].accused:
+        note = (f"only {readable} readable positions: {len(tied)} copies match equally well; each is above the "
+                "threshold, and which of them leaked cannot be told from these marks")
+    elif not any(s.accused for s in suspects):
         note = "no recipient scores above the threshold: no accusation"
     elif single:
         note = (f"only {readable} readable positions: too few for collusion resistance; the best match is named "
