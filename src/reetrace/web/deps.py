@@ -17,7 +17,9 @@ public (every checkpoint states it), so such a miss says nothing about anyone's 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -81,11 +83,20 @@ async def app_container(request: Request) -> Container:
 
 
 def connection_gate(request: Request) -> anyio.CapacityLimiter:
-    """How many requests may hold a database connection at once (see :func:`request_connection`)."""
-    state = request.app.state
-    gate: anyio.CapacityLimiter | None = getattr(state, "connection_gate", None)
+    """How many requests may hold a database connection at once (see :func:`request_connection`).
+
+    One gate per event loop: a limiter wakes its waiters through its own loop, so a gate shared by two loops (the
+    test client runs each request in a fresh one, from several threads at once) could leave a waiter asleep for
+    ever. A server process has one loop, hence one gate.
+    """
+    gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = getattr(
+        request.app.state, "connection_gates", None)
+    if gates is None:
+        gates = request.app.state.connection_gates = weakref.WeakKeyDictionary()
+    loop = asyncio.get_running_loop()
+    gate = gates.get(loop)
     if gate is None:
-        gate = state.connection_gate = anyio.CapacityLimiter(request_connection_limit(container_of(request).engine))
+        gate = gates[loop] = anyio.CapacityLimiter(request_connection_limit(container_of(request).engine))
     return gate
 
 
