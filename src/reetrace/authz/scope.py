@@ -66,6 +66,11 @@ class ScopedReader:
             raise Error("a scoped reader runs SELECT statements only", code="not_a_read", http_status=500)
         return self._conn.execute(apply_scope(statement, self.scope))
 
+    @property
+    def dialect_name(self) -> str:
+        """``sqlite`` or ``postgresql``: for the few expressions that differ (e.g. a substring test on bytes)."""
+        return str(self._conn.dialect.name)
+
     def unscoped_connection_for_log_proofs(self) -> Connection:
         """The connection, for tables that hold no tenant data (tree nodes, checkpoints) — proofs only."""
         return self._conn

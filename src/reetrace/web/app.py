@@ -19,8 +19,20 @@ from reetrace import __version__
 from reetrace.container import Container, build_container
 from reetrace.settings import load_settings
 from reetrace.web.api import account, audit, registry, tiles
+from reetrace.web.api import alerts as alerts_api
 from reetrace.web.api import log as log_api
-from reetrace.web.console import admin_pages, audit_pages, pages, registry_pages, session_pages
+from reetrace.web.api import personnel as personnel_api
+from reetrace.web.api import travel as travel_api
+from reetrace.web.console import (
+    admin_pages,
+    alert_pages,
+    audit_pages,
+    pages,
+    personnel_pages,
+    registry_pages,
+    session_pages,
+    travel_pages,
+)
 from reetrace.web.console.render import STATIC, make_templates, render_error
 from reetrace.web.errors import install_error_handlers
 
@@ -41,6 +53,10 @@ def create_app(container: Container) -> FastAPI:
     for router in (log_api.health_router, log_api.router, account.router, registry.router, audit.router,
                    tiles.router, session_pages.router, pages.router, registry_pages.router, admin_pages.router,
                    audit_pages.router):
+        app.include_router(router)
+    app.include_router(travel_api.router)
+    app.include_router(travel_pages.router)
+    for router in (personnel_api.router, alerts_api.router, personnel_pages.router, alert_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]

@@ -318,7 +318,7 @@ class DocumentAccess:
         return self.occurred_at.date()
 
 
-def document_access(conn: Connection, person_id: str, since: date, until: date | None = None,
+def document_access(conn: Reader, person_id: str, since: date, until: date | None = None,
                     subject_id: str | None = None) -> list[DocumentAccess]:
     """Copies of controlled documents issued to or opened by a person from ``since`` to ``until`` (inclusive).
 
@@ -353,9 +353,10 @@ def document_access(conn: Connection, person_id: str, since: date, until: date |
     return out
 
 
-def _contains(conn: Connection, column: Any, needle: bytes) -> Any:
+def _contains(conn: Reader, column: Any, needle: bytes) -> Any:
     """``column`` (bytes) contains ``needle`` (ids hold no LIKE wildcards)."""
-    if conn.dialect.name == "sqlite":
+    dialect = conn.dialect.name if isinstance(conn, Connection) else getattr(conn, "dialect_name", "")
+    if dialect == "sqlite":
         return func.instr(column, needle) > 0
     return column.like(b"%" + needle + b"%")
 

@@ -26,6 +26,7 @@ from reetrace.web.logview import (
     pretty_json,
     witness_policy,
 )
+from reetrace.web.watchview import dashboard_alerts
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,7 +51,7 @@ def overview(request: Request, scoped: Visible, container: AppContainer) -> HTML
         "kind_counts": sorted(reader.kind_counts().items(), key=lambda kv: (-kv[1], kv[0])),
         "recent": recent_rows(reader, RECENT_ENTRIES),
         "tenants": sorted(scoped.principal.scope.tenants),
-        "alerts": [],  # filled by the alerts issue; the box says there are none yet
+        "alerts": dashboard_alerts(scoped),  # open alerts, newest first (none without alerts:alert:read)
     }
     return render(request, "overview.html", context)
 
