@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from reetrace.authz.passwords import Passwords
 from reetrace.cli.common import State
 from reetrace.container import Container, build_container
-from reetrace.demo import personnel, world
+from reetrace.demo import export, personnel, world
 from reetrace.domains.registry import service
 from reetrace.domains.registry.tables import contacts
 from reetrace.log.policy import WitnessPolicy
@@ -117,6 +117,13 @@ def build_history(c: Container, events: int) -> None:
         people = bar.add_task("personnel: importing experts", total=staff.experts + staff.requests)
         personnel.build_personnel(c, rng, ids, staff,
                                   lambda what, n: bar.update(people, advance=n, description=f"personnel: {what}"))
+        trade = export.ExportPlan()
+        licensing = bar.add_task("export: licence applications", total=trade.applications)
+        planted = export.build_export(c, rng, ids, trade, lambda what, n: bar.update(
+            licensing, advance=n, description=f"export: {what}"))
+        if planted.lists.startswith("built-in"):
+            console.print("[yellow]export: ../shared/lists not found; the party lists are a built-in synthetic "
+                          "sample[/]")
 
 
 def setup_witnesses(c: Container) -> WitnessPolicy:
@@ -152,6 +159,7 @@ def analyse(c: Container, policy: WitnessPolicy) -> list[Finding]:
         findings += planted_tampering(c, latest.size)
     # last: the personnel checks record their findings (and the staff-list check) on the log
     findings += [Finding(f.check, f.planted, f.found, f.ok) for f in personnel.analyse_personnel(c)]
+    findings += [Finding(f.check, f.planted, f.found, f.ok) for f in export.analyse_export(c)]
     return findings
 
 
