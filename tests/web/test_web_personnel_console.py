@@ -151,3 +151,20 @@ def test_pages_in_simplified_chinese(world: World) -> None:
     national = client.get("/personnel/national").text
     assert "按专业领域统计人数" in national and "萃取分离" in national and "核心" in national
     assert "Persons by field of expertise" not in national
+
+
+def test_an_authority_reads_a_persons_page_only_with_a_stated_reason(world: World) -> None:
+    client = world.session("reg.officer")
+    person = world.extra["person_a"]
+    before = world.size()
+    asked = client.get(f"/personnel/persons/{person}")
+    assert asked.status_code == 403 and 'name="reason"' in asked.text and "Zhang" not in asked.text
+    assert world.size() == before  # asking for the reason reads nothing and records nothing
+    shown = client.get(f"/personnel/persons/{person}", params={"reason": "licence review LA-17"})
+    assert shown.status_code == 200 and person in shown.text
+    assert 'name="reason" value="licence review LA-17"' in shown.text  # the reveal form carries the reason on
+    [event] = world.audit_events(since=before)
+    assert (event["action"], event["reason"]) == ("personal_data.read", "person detail: licence review LA-17")
+    drilled = client.post("/personnel/national/drill-down",
+                          data={"enterprise_id": "NM-BAOTOU-01", "reason": "quarterly review of core staff"})
+    assert f"/personnel/persons/{person}?reason=quarterly%20review%20of%20core%20staff" in drilled.text

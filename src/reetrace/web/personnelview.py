@@ -195,11 +195,36 @@ def caller_of(principal: Principal) -> Caller:
 # --- reads ---------------------------------------------------------------------------------------------------
 
 
+class ReasonRequired(Error):
+    """An authority reads the details of another tenant's staff only with a stated reason, which is recorded."""
+
+    def __init__(self) -> None:
+        super().__init__("an authority sees a person's details only with a stated reason, which is recorded in the "
+                         "audit trail: give a reason of at least 5 characters", code="reason_required",
+                         http_status=403, details=[Detail("a reason is required", "reason")])
+
+
+def authority_reason(scoped: Scoped, tenant: str, reason: str | None) -> str | None:
+    """The stated reason when an authority's user reads another tenant's person (None: no reason is needed)."""
+    principal = scoped.principal
+    if principal.tenant_kind != "authority" or tenant == principal.tenant:
+        return None
+    text = " ".join((reason or "").split())
+    if len(text) < 5:
+        raise ReasonRequired()
+    return text[:400]
+
+
 def staff_list(scoped: Scoped, *, enterprise_id: str | None = None, status: str | None = None,
                secrecy_level: str | None = None, expertise: str | None = None, page: int = 1,
-               limit: int = 50) -> StaffList:
-    """The persons the principal may see, by person id, filtered; ``page`` counts from 1."""
+               limit: int = 50, drilled: bool = False) -> StaffList:
+    """The persons the principal may see, by person id, filtered; ``page`` counts from 1.
+
+    An authority's user sees only its own tenant's staff here: the staff of supervised tenants it reads through
+    the national registry's drill-down, with a stated reason (``drilled``)."""
     conditions = []
+    if scoped.principal.tenant_kind == "authority" and not drilled:
+        conditions.append(persons.c.tenant == scoped.principal.tenant)
     if enterprise_id:
         conditions.append(persons.c.enterprise_id == enterprise_id)
     if status:
@@ -221,10 +246,17 @@ def staff_list(scoped: Scoped, *, enterprise_id: str | None = None, status: str 
     return StaffList(total=int(total[0]) if total else 0, page=page, limit=limit, persons=found)
 
 
-def person_detail(scoped: Scoped, person_id: str, today: date | None = None) -> PersonDetail:
+def person_detail(request: Request, scoped: Scoped, person_id: str, today: date | None = None,
+                  reason: str | None = None, audited: bool = False) -> PersonDetail:
+    """One person (commitments only). An authority's user reading another tenant's person states a reason, recorded
+    before anything is read (``audited``: the caller recorded it already)."""
     found = queries.person_detail(scoped.reader, person_id)
     if found is None:
         raise scoped.refuse(f"no person {person_id!r} that you may see")
+    text = authority_reason(scoped, found.summary.tenant, reason)
+    if text and not audited:
+        record_access(request, scoped.principal, "personal_data.read", target=f"/personnel/persons/{person_id}",
+                      permission=PERSON_READ, reason=f"person detail: {text}")
     day = today or date.today()
     summary = found.summary
     cooling = (summary.departed_on is not None and summary.cooling_off_until is not None
@@ -246,12 +278,14 @@ def person_row(scoped: Scoped, person_id: str) -> Any:
                                 f"no person {person_id!r} that you may see")
 
 
-def reveal_person(request: Request, scoped: Scoped, person_id: str) -> RevealedPerson:
-    """Audit first (committed), then decrypt the person's personal fields from the vault."""
+def reveal_person(request: Request, scoped: Scoped, person_id: str, reason: str | None = None) -> RevealedPerson:
+    """Audit first (committed), then decrypt the person's personal fields from the vault (an authority's user
+    reading another tenant's person states a reason, recorded with the fields)."""
     row = person_row(scoped, person_id)
+    stated = authority_reason(scoped, row.tenant, reason)
     fields = [name for name, column in queries.COMMITMENT_COLUMNS.items() if row._mapping[column]]
     record_access(request, scoped.principal, "personal_data.read", target=person_id, permission=REVEAL,
-                  reason=f"fields: {', '.join(fields)}")
+                  reason=f"fields: {', '.join(fields)}" + (f"; reason: {stated}" if stated else ""))
     return RevealedPerson(person_id=person_id, subject_id=row.subject_id,
                           fields=reveal_fields(request, row.subject_id, fields))
 
@@ -271,7 +305,7 @@ def drill_down(request: Request, scoped: Scoped, enterprise_id: str, reason: str
                          f"no enterprise {enterprise_id!r} that you may see")
     record_access(request, scoped.principal, "personal_data.read", target=f"/personnel?enterprise_id={enterprise_id}",
                   permission=PERSON_READ, reason=f"national registry drill-down: {text}")
-    return staff_list(scoped, enterprise_id=enterprise_id, page=page)
+    return staff_list(scoped, enterprise_id=enterprise_id, page=page, drilled=True)
 
 
 def document_access(request: Request, scoped: Scoped, person_id: str, today: date | None = None

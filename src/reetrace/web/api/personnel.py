@@ -49,16 +49,21 @@ def register(request: Request, scoped: Visible, form: PersonInput) -> view.Regis
 
 
 @router.get("/persons/{person_id}", **require("personnel:person:read"))
-def person(scoped: Visible, person_id: PersonId) -> view.PersonDetail:
-    """One person: expertise, secrecy level, access, watch-list status, cooling-off, alerts; commitments only."""
-    return view.person_detail(scoped, person_id)
+def person(request: Request, scoped: Visible, person_id: PersonId,
+           reason: Annotated[str | None, Query(max_length=400)] = None) -> view.PersonDetail:
+    """One person: expertise, secrecy level, access, watch-list status, cooling-off, alerts; commitments only.
+    An authority's user reading a supervised tenant's person must state a ``reason`` (recorded; else 403
+    ``reason_required``)."""
+    return view.person_detail(request, scoped, person_id, reason=reason)
 
 
 @router.post("/persons/{person_id}/reveal", responses={410: {"model": ErrorBody, "description": "Erased"}},
              **require("personal:data:read"))
-def reveal(request: Request, scoped: Visible, person_id: PersonId) -> view.RevealedPerson:
-    """Decrypt the person's names, resident id, education, research and publications; audited first."""
-    return view.reveal_person(request, scoped, person_id)
+def reveal(request: Request, scoped: Visible, person_id: PersonId,
+           reason: Annotated[str | None, Query(max_length=400)] = None) -> view.RevealedPerson:
+    """Decrypt the person's names, resident id, education, research and publications; audited first (an
+    authority's user states a ``reason``, as for the details)."""
+    return view.reveal_person(request, scoped, person_id, reason)
 
 
 @router.post("/persons/{person_id}/departure", responses=CONFLICT, **require("personnel:person:write"))

@@ -32,8 +32,9 @@ Notice = Literal["person-watched", "post-watched", "entry-removed"] | None
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def staff_context(listing: view.StaffList, filters: dict[str, str], drilled: str | None = None) -> dict[str, object]:
-    return {"page": "personnel", "listing": listing, "filters": filters, "drilled": drilled,
+def staff_context(listing: view.StaffList, filters: dict[str, str], drilled: str | None = None,
+                  reason: str = "") -> dict[str, object]:
+    return {"page": "personnel", "listing": listing, "filters": filters, "drilled": drilled, "drill_reason": reason,
             "levels": ("core", "important", "general"), "fields": EXPERTISE, "pages": -(-listing.total // PAGE)}
 
 
@@ -52,17 +53,24 @@ def staff_page(request: Request, scoped: Visible,
 
 
 @router.get("/personnel/persons/{person_id}", response_class=HTMLResponse, **READ)
-def person_page(request: Request, scoped: Visible, person_id: PersonId) -> HTMLResponse:
-    detail = view.person_detail(scoped, person_id)
-    return render(request, "personnel_person.html", {"page": "personnel", "detail": detail, "revealed": None})
+def person_page(request: Request, scoped: Visible, person_id: PersonId,
+                reason: Annotated[str, Query(max_length=400)] = "") -> HTMLResponse:
+    try:
+        detail = view.person_detail(request, scoped, person_id, reason=reason or None)
+    except view.ReasonRequired:
+        asked: dict[str, object] = {"page": "personnel", "person_id": person_id, "given": reason}
+        return render(request, "personnel_reason.html", asked, status_code=403)
+    context: dict[str, object] = {"page": "personnel", "detail": detail, "revealed": None, "reason": reason}
+    return render(request, "personnel_person.html", context)
 
 
 @router.post("/personnel/persons/{person_id}/reveal", response_class=HTMLResponse, **require("personal:data:read"))
-def reveal_page(request: Request, scoped: Visible, person_id: PersonId) -> HTMLResponse:
+def reveal_page(request: Request, scoped: Visible, person_id: PersonId,
+                reason: Annotated[str, Form(max_length=400)] = "") -> HTMLResponse:
     """The person's page again, with their personal fields shown (after the audit event)."""
-    revealed = view.reveal_person(request, scoped, person_id)
-    detail = view.person_detail(scoped, person_id)
-    context = {"page": "personnel", "detail": detail, "revealed": revealed.fields}
+    revealed = view.reveal_person(request, scoped, person_id, reason or None)
+    detail = view.person_detail(request, scoped, person_id, reason=reason or None, audited=True)
+    context = {"page": "personnel", "detail": detail, "revealed": revealed.fields, "reason": reason}
     return render(request, "personnel_person.html", context, headers=NO_STORE)
 
 
@@ -100,7 +108,7 @@ def drill_down(request: Request, scoped: Visible,
         raise Forbidden(view.PERSON_READ)
     listing = view.drill_down(request, scoped, enterprise_id, reason, page)
     context = staff_context(listing, {"enterprise_id": enterprise_id, "status": "", "secrecy_level": "",
-                                      "expertise": ""}, drilled=enterprise_id)
+                                      "expertise": ""}, drilled=enterprise_id, reason=reason)
     return render(request, "personnel_list.html", context, headers=NO_STORE)
 
 
