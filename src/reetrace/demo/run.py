@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from reetrace.authz.passwords import Passwords
 from reetrace.cli.common import State
 from reetrace.container import Container, build_container
-from reetrace.demo import export, personnel, world
+from reetrace.demo import export, flow, personnel, world
 from reetrace.domains.registry import service
 from reetrace.domains.registry.tables import contacts
 from reetrace.log.policy import WitnessPolicy
@@ -124,6 +124,9 @@ def build_history(c: Container, events: int) -> None:
         if planted.lists.startswith("built-in"):
             console.print("[yellow]export: ../shared/lists not found; the party lists are a built-in synthetic "
                           "sample[/]")
+        flows = flow.FlowPlan()
+        tracing = bar.add_task("flow: a year of monthly flows", total=flows.steps)
+        flow.build_flow(c, rng, flows, lambda what, n: bar.update(tracing, advance=n, description=what))
 
 
 def setup_witnesses(c: Container) -> WitnessPolicy:
@@ -160,6 +163,7 @@ def analyse(c: Container, policy: WitnessPolicy) -> list[Finding]:
     # last: the personnel checks record their findings (and the staff-list check) on the log
     findings += [Finding(f.check, f.planted, f.found, f.ok) for f in personnel.analyse_personnel(c)]
     findings += [Finding(f.check, f.planted, f.found, f.ok) for f in export.analyse_export(c)]
+    findings += [Finding(f.check, f.planted, f.found, f.ok) for f in flow.analyse_flow(c)]
     return findings
 
 
