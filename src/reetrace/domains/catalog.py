@@ -5,6 +5,7 @@ from __future__ import annotations
 from reetrace.authz.service import KINDS as AUTHZ_KINDS
 from reetrace.domains import tables as _tables  # noqa: F401  (registers every table)
 from reetrace.domains.alerts.service import KINDS as ALERT_KINDS
+from reetrace.domains.documents.access import KINDS as DOCUMENT_ACCESS_KINDS
 from reetrace.domains.documents.registry import KINDS as DOCUMENT_KINDS
 from reetrace.domains.flow.quotas import KINDS as FLOW_QUOTA_KINDS
 from reetrace.domains.flow.reports import KINDS as FLOW_REPORT_KINDS
@@ -34,4 +35,5 @@ def default_kinds() -> KindRegistry:
     registry.extend(FLOW_QUOTA_KINDS)
     registry.extend(FLOW_REPORT_KINDS)
     registry.extend(DOCUMENT_KINDS)
+    registry.extend(DOCUMENT_ACCESS_KINDS)
     return registry

@@ -20,6 +20,7 @@ from reetrace.container import Container, build_container
 from reetrace.settings import load_settings
 from reetrace.web.api import account, audit, registry, tiles
 from reetrace.web.api import alerts as alerts_api
+from reetrace.web.api import documents as documents_api
 from reetrace.web.api import export as export_api
 from reetrace.web.api import log as log_api
 from reetrace.web.api import personnel as personnel_api
@@ -28,6 +29,7 @@ from reetrace.web.console import (
     admin_pages,
     alert_pages,
     audit_pages,
+    document_pages,
     export_pages,
     pages,
     personnel_pages,
@@ -60,6 +62,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(travel_pages.router)
     app.include_router(export_api.router)
     app.include_router(export_pages.router)
+    app.include_router(documents_api.router)
+    app.include_router(document_pages.router)
     for router in (personnel_api.router, alerts_api.router, personnel_pages.router, alert_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
