@@ -126,7 +126,7 @@ def test_copies_to_a_person_and_a_user_and_who_may_not_receive(world: World) -> 
         assert [tuple(r) for r in rows] == [(person, "person"), ("officer.n2", "user")]
     size = log_size(world.container.engine)
     for to, kwargs, code, where in [
-            ("officer.s", {}, "not_a_recipient", "to"), ("ghost", {}, "bad_recipient", "to"),
+            ("officer.s", {}, "bad_recipient", "to"), ("ghost", {}, "bad_recipient", "to"),
             (person, {"ip": "10.1.2"}, "invalid", "ip"), (person, {"device": " "}, "invalid", "device")]:
         with pytest.raises(Error) as caught:
             issue(world, doc.document_id, to, **kwargs)

@@ -202,8 +202,10 @@ def test_bad_registrations_copies_and_traces_are_clear_and_write_nothing(world: 
     assert body["errors"][0]["location"] == "recipients[0]"
     assert_error_shape(register(officer, "Another fresh text.", level="top"), 400, "invalid_request")
     copies = f"{D}/{doc_a}/copies"
-    refused = officer.post(copies, json={"to": "bob", "device": "pc", "ip": "10.0.0.1"})
+    refused = officer.post(copies, json={"to": "nora", "device": "pc", "ip": "10.0.0.1"})  # group-a, not listed
     assert "may not receive copies" in assert_error_shape(refused, 403, "not_a_recipient")["error"]
+    other = officer.post(copies, json={"to": "bob", "device": "pc", "ip": "10.0.0.1"})  # another organisation's user
+    assert_error_shape(other, 400, "bad_recipient")
     assert_error_shape(officer.post(copies, json={"to": "ghost", "device": "pc", "ip": "10.0.0.1"}), 400,
                        "bad_recipient")
     bad_ip = assert_error_shape(officer.post(copies, json={"to": "anna", "device": "pc", "ip": "10.0.0"}), 400)

@@ -74,9 +74,9 @@ def test_refusals_are_shown_on_the_form_and_write_nothing(world: World) -> None:
     assert bad.status_code == 400 and 'id="form-error"' in bad.text and "unsupported file type" in bad.text
     empty = client.post(f"{C}/new", data={"title": "x", "level": "secret", "csrf_token": token})
     assert empty.status_code == 400 and "choose a file" in empty.text
-    refused = client.post(f"{C}/{doc_a}/copies", data={"to": "bob", "device": "pc", "ip": "10.0.0.1",
+    refused = client.post(f"{C}/{doc_a}/copies", data={"to": "nora", "device": "pc", "ip": "10.0.0.1",
                                                         "csrf_token": token})
-    assert refused.status_code == 403 and "may not receive copies" in refused.text and 'value="bob"' in refused.text
+    assert refused.status_code == 403 and "may not receive copies" in refused.text and 'value="nora"' in refused.text
     bad_ip = client.post(f"{C}/{doc_a}/copies", data={"to": "anna", "device": "pc", "ip": "nope", "csrf_token": token})
     assert bad_ip.status_code == 400 and "not an IPv4 or IPv6 address" in bad_ip.text
     nothing = client.post(f"{C}/trace", data={"text": " ", "csrf_token": token})

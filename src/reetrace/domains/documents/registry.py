@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
-from reetrace.authz.tables import users
+from reetrace.authz.tables import tenants, users
 from reetrace.domains.personnel.models import Caller
 from reetrace.domains.personnel.tables import persons
 from reetrace.errors import Detail, Error, invalid, not_found
@@ -93,8 +93,11 @@ def _recipient(conn: Connection, caller: Caller, name: str) -> tuple[str, Row[An
         row = conn.execute(select(persons.c.person_id, persons.c.subject_id, persons.c.tenant).where(
             persons.c.person_id == name, persons.c.tenant.in_(sorted(caller.tenants)))).first()
         return None if row is None else ("person", row)
-    user = conn.execute(select(users.c.username, users.c.tenant).where(users.c.username == name,
-                                                                       users.c.disabled_at.is_(None))).first()
+    # a user of the caller's tenants, or of an authority (which reviews them); never another organisation's user
+    user = conn.execute(select(users.c.username, users.c.tenant).join(tenants, tenants.c.tenant_id == users.c.tenant)
+                        .where(users.c.username == name, users.c.disabled_at.is_(None),
+                               or_(users.c.tenant.in_(sorted(caller.tenants)), tenants.c.kind == "authority"))
+                        ).first()
     return None if user is None else ("user", user)
 
 
