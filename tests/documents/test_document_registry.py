@@ -161,8 +161,10 @@ def test_a_single_leaker_is_identified_from_two_pasted_paragraphs(world: World) 
     assert [(s.copy_id, s.recipient, s.device, s.ip) for s in accused] == [
         (leaker.copy_id, people[5], "pc-5", "10.0.0.6")]
     assert accused[0].false_accusation_bound < 1e-6
-    two = "\n\n".join(text.split("\n\n")[4:6])  # two paragraphs of the English part
-    english = traced(world, channel(two), eps1=1e-3)
+    # English prose carries fewer marks (about 11 sites a paragraph against 28 in Chinese): two paragraphs give
+    # ~20 bits, too few to name anyone reliably even at 1e-3, so the English excerpt is the whole English part
+    english_part = "\n\n".join(text.split("\n\n")[4:9])
+    english = traced(world, channel(english_part), eps1=1e-3)
     assert [s.copy_id for s in english.suspects if s.accused] == [leaker.copy_id]
     assert kinds(world).count("documents.leak.traced") == 2
 

@@ -69,9 +69,8 @@ def test_every_planted_case_is_found_with_the_built_in_sample(
     assert [x.ok for x in again] == [True] * 8
 
 
-@pytest.mark.skipif(not (export.SHARED_LISTS / export.CHINA_LISTS).is_dir(), reason="../shared/lists is absent")
-def test_every_planted_case_is_found_against_chinas_lists(tmp_path: Path) -> None:
-    c, planted, _ = build(tmp_path / "home", export.SHARED_LISTS)
+def test_every_planted_case_is_found_against_chinas_lists(tmp_path: Path, shared_dir: Path) -> None:
+    c, planted, _ = build(tmp_path / "home", shared_dir / "lists")
     try:
         assert "cn_mofcom_control" in planted.lists
         comparisons = export.analyse_export(c)

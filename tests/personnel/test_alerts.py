@@ -95,6 +95,9 @@ def _copies(container: Container, subject: str, day: date, count: int, kind: str
 
     def body(n: int) -> dict[str, object]:
         copy_id = "RT-CPY-" + hashlib.sha256(f"{subject}/{day}/{kind}/{n}".encode()).hexdigest()[:16].upper()
+        if kind == "documents.copy.opened":  # an open, download or print of a copy (documents/access.py)
+            return {"document_id": document, "copy_id": copy_id, "version": 1, "action": "open", "device": "pc-7",
+                    "ip": "10.0.0.7"}
         return {"document_id": document, "copy_id": copy_id, "version": 1, "recipient_kind": "user",
                 "recipient": "docs-service", "device": "pc-7", "ip": "10.0.0.7", "code_length": 1, "positions": 0,
                 "sha256": "0" * 64}
