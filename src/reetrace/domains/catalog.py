@@ -17,6 +17,8 @@ from reetrace.domains.personnel.service import KINDS as PERSONNEL_KINDS
 from reetrace.domains.personnel.travel import KINDS as TRAVEL_KINDS
 from reetrace.domains.registry.service import KINDS as REGISTRY_KINDS
 from reetrace.domains.screening.lists import KINDS as SCREENING_KINDS
+from reetrace.domains.screening.rescreen import KINDS as RESCREEN_KINDS
+from reetrace.domains.screening.whitelist import KINDS as WHITELIST_KINDS
 from reetrace.events import KindRegistry
 
 
@@ -31,6 +33,8 @@ def default_kinds() -> KindRegistry:
     registry.extend(PASSPORT_KINDS)
     registry.extend(SCREENING_KINDS)
     registry.extend(LICENSING_KINDS)
+    registry.extend(WHITELIST_KINDS)
+    registry.extend(RESCREEN_KINDS)
     registry.extend(FLOW_KINDS)
     registry.extend(FLOW_QUOTA_KINDS)
     registry.extend(FLOW_REPORT_KINDS)

@@ -12,7 +12,9 @@ from reetrace.domains.personnel import tables as personnel_tables
 from reetrace.domains.personnel import travel_tables as personnel_travel_tables
 from reetrace.domains.registry import tables as registry_tables
 from reetrace.domains.screening import tables as screening_tables
+from reetrace.domains.screening import whitelist_tables as screening_whitelist_tables
 from reetrace.storage.tables import metadata
 
 __all__ = ["alert_tables", "authz_tables", "document_tables", "flow_quota_tables", "flow_tables", "licensing_tables",
-           "metadata", "personnel_tables", "personnel_travel_tables", "registry_tables", "screening_tables"]
+           "metadata", "personnel_tables", "personnel_travel_tables", "registry_tables", "screening_tables",
+           "screening_whitelist_tables"]

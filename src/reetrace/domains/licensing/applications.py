@@ -197,7 +197,7 @@ def submit_application(uow: UnitOfWork, actor: Approver, app: ApplicationInput, 
     consignee, end_user, *intermediaries = parties
     roles = [("consignee", consignee), ("end_user", end_user),
              *((f"intermediaries[{n}]", p) for n, p in enumerate(intermediaries))]
-    screening = screen_parties(uow.conn, roles, app.end_use, app.military_end_use, today, cl)
+    screening = screen_parties(uow.conn, roles, app.end_use, app.military_end_use, today, cl, tenant=tenant)
     due = cal.add_workdays(today, SLA_WORKDAYS)
     application_id = new_id("LA")
     body = ApplicationSubmitted(

@@ -8,6 +8,8 @@ the presumption of denial for military end users and listed parties and their 50
 says whether No. 61 is in force on the submission date (No. 70 suspends it until 2026-11-10). Without No. 61 the
 flag stands as a reviewer's warning: these parties are what China's own lists and the Export Control Law's
 control-list provisions are about. When no list is loaded, the record says so and no party counts as screened.
+A hit whitelisted as a false positive (see :mod:`reetrace.domains.screening.whitelist`) for the applicant's tenant
+is kept with ``whitelisted: <reason>`` and sets no flag.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import Connection
 
 from reetrace.domains.screening.lists import current_parties, latest_versions
 from reetrace.domains.screening.matcher import Hit, PartyIndex
+from reetrace.domains.screening.whitelist import WhitelistEntry, applicable, party_key
 
 from .application_models import Flag, Party, ScreenedParty, Screening
 from .controllist import ControlList, short_name
@@ -59,7 +62,9 @@ def _names(roles: Sequence[tuple[str, Party]]) -> list[tuple[str, str, str]]:
 
 
 def screen_parties(conn: Connection, roles: Sequence[tuple[str, Party]], end_use: str, military_end_use: bool,
-                   day: date, cl: ControlList) -> Screening:
+                   day: date, cl: ControlList, *, tenant: str | None = None,
+                   index: PartyIndex | None = None) -> Screening:
+    """Screen every party; ``tenant`` (the applicant's) selects the whitelist that applies (none when None)."""
     no61 = no_61_status(day, cl)
     flags: list[Flag] = []
     text = end_use.casefold()
@@ -74,14 +79,26 @@ def screen_parties(conn: Connection, roles: Sequence[tuple[str, Party]], end_use
         return Screening(note="No party lists are loaded (run `reetrace lists update DIR`): the parties were not "
                               "screened.", parties=tuple(ScreenedParty(role=r, name=n, country=c)
                                                          for r, n, c in names), flags=tuple(flags))
-    index = PartyIndex(current_parties(conn))
+    index = index or PartyIndex(current_parties(conn))
+    allowed = applicable(conn, tenant) if tenant is not None else {}
     screened = []
     for role, name, country in names:
         hits = index.screen(name, limit=HIT_LIMIT)
-        screened.append(ScreenedParty(role=role, name=name, country=country, hits=tuple(h.as_dict() for h in hits)))
-        flags += _flags(role, name, hits, no61)
+        cleared = {h.party.key: e for h in hits
+                   if (e := allowed.get((party_key(name), h.party.list_id, h.party.record_id))) is not None}
+        screened.append(ScreenedParty(role=role, name=name, country=country,
+                                      hits=tuple(_hit(h, cleared.get(h.party.key)) for h in hits)))
+        flags += _flags(role, name, [h for h in hits if h.party.key not in cleared], no61)
     lists = tuple(f"{k} v{v['version']}" for k, v in sorted(versions.items()))
     return Screening(lists=lists, parties=tuple(screened), flags=tuple(flags))
+
+
+def _hit(hit: Hit, entry: WhitelistEntry | None) -> dict[str, object]:
+    out = hit.as_dict()
+    if entry is not None:
+        out["whitelisted"] = f"whitelisted: {entry.reason}"
+        out["whitelisted_by"] = f"{entry.added_by} ({entry.tenant})"
+    return out
 
 
 def _flags(role: str, name: str, hits: Sequence[Hit], no61: str) -> list[Flag]:
