@@ -22,6 +22,7 @@ from reetrace.web.api import account, audit, registry, tiles
 from reetrace.web.api import alerts as alerts_api
 from reetrace.web.api import documents as documents_api
 from reetrace.web.api import export as export_api
+from reetrace.web.api import flow as flow_api
 from reetrace.web.api import log as log_api
 from reetrace.web.api import personnel as personnel_api
 from reetrace.web.api import travel as travel_api
@@ -31,6 +32,7 @@ from reetrace.web.console import (
     audit_pages,
     document_pages,
     export_pages,
+    flow_pages,
     pages,
     personnel_pages,
     registry_pages,
@@ -64,6 +66,8 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(export_pages.router)
     app.include_router(documents_api.router)
     app.include_router(document_pages.router)
+    app.include_router(flow_api.router)
+    app.include_router(flow_pages.router)
     for router in (personnel_api.router, alerts_api.router, personnel_pages.router, alert_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

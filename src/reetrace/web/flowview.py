@@ -1,0 +1,225 @@
+"""Product flow as the API and the console show it: a lot's trace (a graph of lots layered by step, each with its
+enterprise, country, product class, quantity and share), the monthly mass balances and the year's quotas.
+
+Reads go through the principal's scope (:class:`reetrace.web.deps.Scoped`): a lot of another tenant is "not found"
+and the attempt audited. The genealogy links carry no tenant; a trace stops at a lot the principal may not see and
+shows it as a hidden node (its share, no id, no enterprise), so a trace reveals nothing beyond the scope.
+Backward, a node's share is the part of the traced lot's material that comes from it; forward, the part of the
+node's material that comes from the traced lot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import case, exists, func, select
+
+from reetrace.domains.flow.genealogy import MAX_DEPTH
+from reetrace.domains.flow.lots import lot_uri, short_lot
+from reetrace.domains.flow.queries import MonthlyBalance
+from reetrace.domains.flow.quota_tables import quotas
+from reetrace.domains.flow.quotas import MINED_CLASSES, QUOTA_KINDS
+from reetrace.domains.flow.reports import parse_month
+from reetrace.domains.flow.tables import balances, events, lot_links, lots
+from reetrace.domains.registry.tables import enterprises
+from reetrace.web.deps import Scoped
+
+Direction = Literal["back", "forward"]
+LOT_PATH = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
+HIDDEN = "hidden"
+
+
+class TraceNode(BaseModel):
+    lot_id: str  # the short id (``CONC-A``), or ``hidden-<n>`` for a lot outside the scope
+    visible: bool
+    enterprise_id: str
+    country: str
+    product_class: str
+    quantity_kg: float
+    share: float
+    step: int  # the column of the graph, 0 = leftmost
+
+
+class TraceEdge(BaseModel):
+    parent: str
+    child: str
+    share: float  # the parent's share of the transformation's inputs, by mass
+
+
+class Trace(BaseModel):
+    lot_id: str
+    direction: Direction
+    nodes: list[TraceNode]
+    edges: list[TraceEdge]
+
+
+@dataclass
+class _Walk:
+    share: dict[str, float] = field(default_factory=dict)
+    depth: dict[str, int] = field(default_factory=dict)
+    edges: dict[tuple[str, str], float] = field(default_factory=dict)
+
+
+def trace(scoped: Scoped, lot: str, direction: Direction) -> Trace:
+    """The lot's genealogy back to its sources or forward to its last lots, as nodes and edges."""
+    root = lot_uri(lot)
+    info = _lot_rows(scoped, {root})
+    if root not in info:
+        raise scoped.refuse(f"no lot {short_lot(root)!r} that you may see")
+    walk, info = _walk(scoped, root, direction, info)
+    names = _names(walk, info)
+    deepest = max(walk.depth.values())
+    nodes = []
+    for lot_id, share in walk.share.items():
+        row = info.get(lot_id)
+        step = deepest - walk.depth[lot_id] if direction == "back" else walk.depth[lot_id]
+        nodes.append(TraceNode(lot_id=names[lot_id], visible=row is not None, share=round(share, 6), step=step,
+                               enterprise_id=row[0] if row else "", country=row[1] if row else "",
+                               product_class=row[2] if row else "", quantity_kg=row[3] if row else 0.0))
+    nodes.sort(key=lambda n: (n.step, -n.share, n.lot_id))
+    edges = [TraceEdge(parent=names[p], child=names[c], share=round(s, 6)) for (p, c), s in sorted(walk.edges.items())]
+    return Trace(lot_id=short_lot(root), direction=direction, nodes=nodes, edges=edges)
+
+
+def _walk(scoped: Scoped, root: str, direction: Direction,
+          info: dict[str, tuple[str, str, str, float]]) -> tuple[_Walk, dict[str, tuple[str, str, str, float]]]:
+    """Level by level: shares multiply along a path and add up over paths; a node's depth is its longest path."""
+    walk = _Walk({root: 1.0}, {root: 0})
+    frontier = {root: 1.0}
+    near, far = ((lot_links.c.child_lot, lot_links.c.parent_lot) if direction == "back"
+                 else (lot_links.c.parent_lot, lot_links.c.child_lot))
+    for depth in range(1, MAX_DEPTH):
+        expandable = sorted(k for k in frontier if k in info)  # a hidden lot is a leaf
+        if not expandable:
+            break
+        found: dict[str, float] = {}
+        for row in scoped.all(select(near.label("near"), far.label("far"), lot_links.c.share)
+                              .where(near.in_(expandable)).order_by(near, far)):
+            gained = frontier[row.near] * row.share
+            found[row.far] = found.get(row.far, 0.0) + gained
+            key = (row.far, row.near) if direction == "back" else (row.near, row.far)
+            walk.edges[key] = row.share
+        for lot_id, gained in found.items():
+            walk.share[lot_id] = walk.share.get(lot_id, 0.0) + gained
+            walk.depth[lot_id] = max(walk.depth.get(lot_id, 0), depth)
+        info |= _lot_rows(scoped, set(found) - set(info))
+        frontier = found
+    return walk, info
+
+
+def _names(walk: _Walk, info: dict[str, tuple[str, str, str, float]]) -> dict[str, str]:
+    names, hidden = {}, 0
+    for lot_id in sorted(walk.share, key=lambda k: (walk.depth[k], k)):
+        if lot_id in info:
+            names[lot_id] = short_lot(lot_id)
+        else:
+            hidden += 1
+            names[lot_id] = f"{HIDDEN}-{hidden}"
+    return names
+
+
+def _lot_rows(scoped: Scoped, lot_ids: set[str]) -> dict[str, tuple[str, str, str, float]]:
+    """Visible lots: enterprise, its country, product class and quantity (kg)."""
+    out: dict[str, tuple[str, str, str, float]] = {}
+    ordered = sorted(lot_ids)
+    for start in range(0, len(ordered), 500):
+        query = (select(lots.c.lot_id, lots.c.enterprise_id, lots.c.product_class, lots.c.quantity_kg,
+                        enterprises.c.country)
+                 .outerjoin(enterprises, enterprises.c.enterprise_id == lots.c.enterprise_id)
+                 .where(lots.c.lot_id.in_(ordered[start:start + 500])))
+        for row in scoped.all(query):
+            out[row.lot_id] = (row.enterprise_id, row.country or "", row.product_class, float(row.quantity_kg))
+    return out
+
+
+# --- mass balance -----------------------------------------------------------------------------------------------
+
+
+class BalanceRow(BaseModel):
+    enterprise_id: str
+    month: str
+    element: str
+    transformations: int
+    in_kg: float
+    out_kg: float
+    yield_ratio: float | None
+    outside: int  # transformations whose yield for this element is outside the tolerance
+
+
+class Balances(BaseModel):
+    enterprise: str | None
+    month: str | None
+    rows: list[BalanceRow]
+
+
+def monthly(scoped: Scoped, enterprise: str | None, month: str | None) -> Balances:
+    """Per enterprise, month and element: REO in and out, and how many transformations were outside tolerance."""
+    if month is not None:
+        year, number = parse_month(month)
+        month = f"{year:04d}-{number:02d}"
+    outside = func.sum(case((balances.c.within.is_(False), 1), else_=0))
+    query = (select(balances.c.enterprise_id, balances.c.month, balances.c.element, func.count().label("n"),
+                    func.sum(balances.c.in_kg).label("in_kg"), func.sum(balances.c.out_kg).label("out_kg"),
+                    outside.label("outside"))
+             .group_by(balances.c.enterprise_id, balances.c.month, balances.c.element)
+             .order_by(balances.c.enterprise_id, balances.c.month, balances.c.element))
+    if enterprise is not None:
+        query = query.where(balances.c.enterprise_id == enterprise)
+    if month is not None:
+        query = query.where(balances.c.month == month)
+    rows = []
+    for r in scoped.all(query):
+        m = MonthlyBalance(r.enterprise_id, r.month, r.element, int(r.n), float(r.in_kg), float(r.out_kg),
+                           int(r.outside or 0))
+        rows.append(BalanceRow(enterprise_id=m.enterprise_id, month=m.month, element=m.element,
+                               transformations=m.transformations, in_kg=round(m.in_kg, 6), out_kg=round(m.out_kg, 6),
+                               yield_ratio=None if m.yield_ratio is None else round(m.yield_ratio, 6),
+                               outside=m.outside))
+    return Balances(enterprise=enterprise, month=month, rows=rows)
+
+
+# --- quotas -----------------------------------------------------------------------------------------------------
+
+
+class QuotaRow(BaseModel):
+    enterprise_id: str
+    kind: str
+    quota_t: float
+    used_t: float
+    share: float | None
+
+
+class Quotas(BaseModel):
+    year: int
+    quotas: list[QuotaRow]
+
+
+def year_quotas(scoped: Scoped, year: int) -> Quotas:
+    """Each visible enterprise's quotas of the year (the sum of its batches) and their consumption so far."""
+    held: dict[tuple[str, str], float] = {}
+    for r in scoped.all(select(quotas.c.enterprise_id, quotas.c.kind, func.sum(quotas.c.reo_tonnes).label("tonnes"))
+                        .where(quotas.c.year == year).group_by(quotas.c.enterprise_id, quotas.c.kind)):
+        held[(r.enterprise_id, r.kind)] = float(r.tonnes)
+    rows = []
+    for (enterprise_id, kind), quota in sorted(held.items(), key=lambda kv: (kv[0][0], QUOTA_KINDS.index(kv[0][1]))):
+        used = _used_t(scoped, enterprise_id, year, kind)
+        rows.append(QuotaRow(enterprise_id=enterprise_id, kind=kind, quota_t=round(quota, 6), used_t=round(used, 6),
+                             share=None if quota <= 0 else round(used / quota, 6)))
+    return Quotas(year=year, quotas=rows)
+
+
+def _used_t(scoped: Scoped, enterprise_id: str, year: int, kind: str) -> float:
+    """The REO tonnes counted against the quota, as :func:`reetrace.domains.flow.quotas.production` counts them."""
+    query = (select(func.sum(lots.c.quantity_kg * lots.c.reo_content))
+             .join(events, events.c.event_hash == lots.c.event_hash)
+             .where(lots.c.enterprise_id == enterprise_id, events.c.event_time >= f"{year:04d}-01-01",
+                    events.c.event_time < f"{year + 1:04d}-01-01"))
+    if kind == "mining":
+        made = exists().where(lot_links.c.child_lot == lots.c.lot_id)
+        query = query.where(lots.c.product_class.in_(MINED_CLASSES), ~made)
+    else:
+        query = query.where(lots.c.product_class == "separated_oxide")
+    row = scoped.first(query)
+    return float(row[0] or 0.0) / 1000.0 if row is not None else 0.0
