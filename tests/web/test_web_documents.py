@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
-import authz_world
 import domain_documents as planted
 import pytest
-from authz_world import World, build_world
+from authz_world import World
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_checks import assert_error_shape
@@ -23,28 +20,16 @@ from reetrace.authz.permissions import permissions_of
 from reetrace.domains.documents.textmarks import channel
 from reetrace.storage.engine import read_transaction
 from reetrace.storage.tables import log_entries
-from support.backends import make_settings
-from support.pgserver import create_database
 
 D = "/api/v1/documents"
 TEXTS = planted.TEXTS
 ROLES = {"reg.officer": ["supervisor"], "anna": ["viewer"]}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    url = None
-    if request.param == "postgresql":
-        url = create_database(request.getfixturevalue("pg_server"), f"t_{uuid.uuid4().hex[:16]}",
-                              template="reetrace_template")
-    users = dict(authz_world.USERS)
-    try:
-        built = build_world(make_settings(tmp_path_factory.mktemp("documents-home"), url).with_(password_cost="low"))
-    finally:
-        authz_world.USERS.clear()
-        authz_world.USERS.update(users)
-    yield built
-    built.container.close()
+@pytest.fixture
+def world(backend_world: World) -> World:
+    """The authz world with the domain modules' objects, on SQLite and on PostgreSQL (tests/web/conftest.py)."""
+    return backend_world
 
 
 def api(world: World, username: str) -> TestClient:

@@ -5,39 +5,24 @@ input on every route."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import authz_world
 import domain_flow as planted
 import pytest
-from authz_world import ENTERPRISE, World, build_world
+from authz_world import ENTERPRISE, World
 from fastapi.testclient import TestClient
 from web_checks import assert_error_shape
 
 from reetrace.authz.permissions import permissions_of
-from support.backends import make_settings
-from support.pgserver import create_database
 
 F = "/api/v1/flow"
 ROLES = {"reg.officer": ["supervisor"], "anna": ["viewer"]}
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    url = None
-    if request.param == "postgresql":
-        url = create_database(request.getfixturevalue("pg_server"), f"t_{uuid.uuid4().hex[:16]}",
-                              template="reetrace_template")
-    users = dict(authz_world.USERS)
-    try:
-        built = build_world(make_settings(tmp_path_factory.mktemp("flow-home"), url).with_(password_cost="low"))
-    finally:
-        authz_world.USERS.clear()
-        authz_world.USERS.update(users)
-    yield built
-    built.container.close()
+@pytest.fixture
+def world(backend_world: World) -> World:
+    """The authz world with the domain modules' objects, on SQLite and on PostgreSQL (tests/web/conftest.py)."""
+    return backend_world
 
 
 def api(world: World, username: str) -> TestClient:
