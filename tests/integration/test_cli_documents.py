@@ -2,54 +2,27 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "documents"))
 
 from spec_texts import EN_TEXT, ZH_TEXT
 
-from reetrace.cli import common
-from reetrace.cli.main import app
 from reetrace.container import build_container
 from support.backends import make_settings
-from support.logdb import log_size
+from support.cli import CommandLine
 from support.travel_world import build_world
 
-runner = CliRunner()
 
+class Cli(CommandLine):
+    group = "documents"
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common.out_console, "_width", 250)
-    monkeypatch.setattr(common.err_console, "_width", 250)
-
-
-class Cli:
     def __init__(self, home: Path, people: list[str]) -> None:
-        self.home = home
+        super().__init__(home)
         self.people = people
-
-    def __call__(self, *args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, ["--home", str(self.home), "documents", *args])
-        assert result.exit_code == code, f"{args}: {result.exit_code}\n{result.stdout}\n{result.stderr}"
-        return result
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--json").stdout)
-
-    def size(self) -> int:
-        container = build_container(make_settings(self.home, None))
-        try:
-            return log_size(container.engine)
-        finally:
-            container.close()
 
 
 @pytest.fixture

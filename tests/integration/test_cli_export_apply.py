@@ -11,47 +11,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from reetrace.cli import common
-from reetrace.cli.main import app
 from reetrace.container import build_container
 from support.backends import make_settings
-from support.logdb import snapshot
+from support.cli import CommandLine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "licensing"))
 from export_world import application, build_world
 
-runner = CliRunner()
 
-
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common.out_console, "_width", 250)
-    monkeypatch.setattr(common.err_console, "_width", 250)
-
-
-class Cli:
-    def __init__(self, home: Path, db: str | None = None) -> None:
-        self.home, self.db = home, db
-
-    def __call__(self, *args: str, code: int = 0) -> Result:
-        prefix = ["--home", str(self.home), *(["--db", self.db] if self.db else [])]
-        result = runner.invoke(app, [*prefix, "export", *args])
-        assert result.exit_code == code, (f"`export {' '.join(args)}` exited {result.exit_code}, expected {code}"
-                                          f"\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}\n{result.exception}")
-        return result
-
-    def json(self, *args: str, code: int = 0) -> Any:
-        return json.loads(self(*args, "--json", code=code).stdout)
-
-    def state(self) -> dict[str, list[tuple[Any, ...]]]:
-        container = build_container(make_settings(self.home, self.db))
-        try:
-            return snapshot(container.engine)
-        finally:
-            container.close()
+class Cli(CommandLine):
+    group = "export"
 
 
 def make_cli(home: Path, db: str | None = None) -> Cli:

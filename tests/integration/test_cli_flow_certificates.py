@@ -10,48 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
 from openpyxl import load_workbook
-from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "flow"))
 
 from flow_chain import chain, create
 
-from reetrace.cli import common
-from reetrace.cli.main import app
 from reetrace.container import build_container
 from support.backends import make_settings
-from support.logdb import snapshot
+from support.cli import CommandLine
 from support.travel_world import build_world
 
-runner = CliRunner()
 
-
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common.out_console, "_width", 250)
-    monkeypatch.setattr(common.err_console, "_width", 250)
-
-
-class Cli:
-    def __init__(self, home: Path) -> None:
-        self.home = home
-
-    def __call__(self, *args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, ["--home", str(self.home), *args])
-        assert result.exit_code == code, f"{args}: {result.exit_code}\n{result.stdout}\n{result.stderr}"
-        return result
-
-    def json(self, *args: str, code: int = 0) -> Any:
-        return json.loads(self(*args, "--json", code=code).stdout)
-
-    def state(self) -> dict[str, list[tuple[Any, ...]]]:
-        container = build_container(make_settings(self.home, None))
-        try:
-            return snapshot(container.engine)
-        finally:
-            container.close()
+class Cli(CommandLine):
+    """Top-level commands: ``flow ...`` and ``verify-certificate``."""
 
 
 @pytest.fixture

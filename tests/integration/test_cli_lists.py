@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from reetrace.cli import common
-from reetrace.cli.main import app
-
-runner = CliRunner()
+from support.cli import CommandLine
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common.out_console, "_width", 250)
-    monkeypatch.setattr(common.err_console, "_width", 250)
-
-
-class Cli:
-    def __init__(self, home: Path) -> None:
-        self.home = home
-
-    def __call__(self, *args: str, code: int = 0) -> Result:
-        result = runner.invoke(app, ["--home", str(self.home), "lists", *args])
-        assert result.exit_code == code, (f"`lists {' '.join(args)}` exited {result.exit_code}, expected {code}"
-                                          f"\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
-        return result
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self(*args, "--json").stdout)
+class Cli(CommandLine):
+    group = "lists"
 
 
 @pytest.fixture

@@ -15,20 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from reetrace.cli import common
-from reetrace.cli.main import app
 from reetrace.container import build_container
 from reetrace.domains.personnel.ids import make_resident_id
 from support.backends import make_settings
+from support.cli import CommandLine
 from support.logdb import snapshot
 from support.travel_world import build_world
 
 HEADER = ["enterprise_id", "name_zh", "name_latin", "resident_id", "secrecy_level", "post", "hired_on",
           "expertise", "person_id"]
-runner = CliRunner()
 
 
 def person_row(n: int, name_zh: str = "张伟", name_latin: str = "Zhang Wei", level: str = "general",
@@ -44,27 +40,8 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common.out_console, "_width", 250)
-    monkeypatch.setattr(common.err_console, "_width", 250)
-
-
-class Cli:
-    """The command on one data folder (and database)."""
-
-    def __init__(self, home: Path, db: str | None = None) -> None:
-        self.home, self.db = home, db
-
-    def __call__(self, *args: str, code: int = 0) -> Result:
-        prefix = ["--home", str(self.home), *(["--db", self.db] if self.db else [])]
-        result = runner.invoke(app, [*prefix, "personnel", *args])
-        assert result.exit_code == code, (f"`personnel {' '.join(args)}` exited {result.exit_code}, expected {code}"
-                                          f"\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}\n{result.exception}")
-        return result
-
-    def json(self, *args: str, code: int = 0) -> Any:
-        return json.loads(self(*args, "--json", code=code).stdout)
+class Cli(CommandLine):
+    group = "personnel"
 
 
 def make_cli(home: Path, db: str | None = None) -> Cli:
