@@ -19,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from reetrace.domains.personnel.imports import _csv_rows, _xlsx_rows
 from reetrace.errors import Detail, Error, invalid
+from reetrace.tabular import csv_rows, xlsx_rows
 
 from .epcis import PREFIX
 from .lots import lot_uri
@@ -65,7 +65,7 @@ def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, Any]]
     if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise invalid(f"{filename}: not a CSV or XLSX file", Detail("name the file *.csv or *.xlsx", filename),
                       code="unsupported_format")
-    table = _csv_rows(data, filename) if suffix == ".csv" else _xlsx_rows(data, filename)
+    table = csv_rows(data, filename) if suffix == ".csv" else xlsx_rows(data, filename)
     header = [_text(h).lower() for h in next(table, [])]
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown or not header:

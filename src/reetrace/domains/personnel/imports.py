@@ -36,9 +36,7 @@ within the file, and duplicates against the registry (by the resident id's blind
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -51,6 +49,7 @@ from sqlalchemy import Row
 from reetrace.errors import Detail, Error, invalid
 from reetrace.storage.ledger import UnitOfWork
 from reetrace.storage.vault import Vault
+from reetrace.tabular import csv_rows, xlsx_rows
 
 from .models import Caller, ImportCompleted, PersonInput
 from .policy import TravelPolicy
@@ -112,9 +111,9 @@ def read_rows(data: bytes, filename: str) -> Iterator[RawRow]:
     """The file's data rows by row number (the header is row 1); blank rows are left out."""
     suffix = Path(filename).suffix.lower()
     if suffix == ".csv":
-        table = _csv_rows(data, filename)
+        table = csv_rows(data, filename)
     elif suffix in (".xlsx", ".xlsm"):
-        table = _xlsx_rows(data, filename)
+        table = xlsx_rows(data, filename)
     else:
         raise invalid(f"{filename}: not a CSV or XLSX file", Detail("name the file *.csv or *.xlsx", filename),
                       code="unsupported_format")
@@ -151,37 +150,6 @@ def _columns(header: Sequence[Any], filename: str) -> list[str]:
     if problems:
         raise invalid(f"{filename}: the header row is not valid: {problems[0].message}", *problems)
     return names
-
-
-def _csv_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise invalid(f"{filename}: not UTF-8 or GB 18030 text", Detail(str(exc), filename)) from None
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), strict=True)
-    except csv.Error as exc:
-        raise invalid(f"{filename}: not a valid CSV file", Detail(str(exc), filename)) from None
-
-
-def _xlsx_rows(data: bytes, filename: str) -> Iterator[list[Any]]:
-    from zipfile import BadZipFile
-
-    from openpyxl import load_workbook  # type: ignore[import-untyped]  # no stubs; openpyxl ships none
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise invalid(f"{filename}: not a readable XLSX workbook", Detail(str(exc), filename)) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield list(values)
-    finally:
-        workbook.close()
 
 
 # --- checking --------------------------------------------------------------------------------------------------
