@@ -1,9 +1,12 @@
 """What a registered file is and which text it holds.
 
 Markdown and plain text (UTF-8, with or without a BOM) and DOCX (the paragraphs of ``word/document.xml``, read with
-the standard library) and XLSX (cell values row by row, with openpyxl) give text; PDF, PNG and JPEG are checked by
-their signature and registered by hash only (no PDF text library is installed; images carry no text layer). Anything
-else, or a file whose content does not match its name, is refused with the reason.
+the standard library) and XLSX (cell values row by row, with openpyxl) and PDF (the text layer of every page, with
+pypdf) give text. An encrypted PDF is refused (``encrypted_document``: register the unencrypted original), a damaged
+one too; a PDF without a text layer (a scan) is registered by hash with a note saying so. PNG and JPEG are checked by
+their signature and registered by hash only (images carry no text layer). Anything else, or a file whose content does
+not match its name, is refused with the reason. :func:`pdf_pages` rasterises a PDF's pages (pypdfium2, which bundles
+PDFium) so that a registered PDF can carry page marks and be matched as pictures.
 """
 
 from __future__ import annotations
@@ -11,12 +14,18 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from xml.etree import ElementTree
+
+import numpy as np
+import numpy.typing as npt
 
 from reetrace.errors import Detail, Error, invalid
 
 from .models import MediaType
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 MAX_BYTES = 50 * 1024 * 1024
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -33,6 +42,7 @@ _BY_SUFFIX: dict[str, str] = {
 class Extracted:
     media_type: MediaType
     text: str | None  # None: registered by hash only
+    note: str = ""  # e.g. why a PDF has no text
 
 
 def _bad(message: str, filename: str, code: str = "bad_document") -> Error:
@@ -56,12 +66,19 @@ def extract(data: bytes, filename: str) -> Extracted:
     if len(data) > MAX_BYTES:
         raise _bad(f"{filename} is {len(data):,} bytes; at most {MAX_BYTES:,} are accepted", filename)
     media = media_type_of(filename)
+    text: str | None
     if media in ("text/markdown", "text/plain"):
         text = _utf8(data, filename)
     elif media == DOCX:
         text = _docx(data, filename)
     elif media == XLSX:
         text = _xlsx(data, filename)
+    elif media == "application/pdf":
+        _check_signature(data, filename, media)
+        text = _pdf(data, filename)
+        if text is None:
+            note = "no text layer (a scanned or image-only PDF): registered by hash; excerpts cannot be identified"
+            return Extracted("application/pdf", None, note)
     else:
         _check_signature(data, filename, media)
         text = None
@@ -134,6 +151,72 @@ _SIGNATURES = {"application/pdf": (b"%PDF-",), "image/png": (b"\x89PNG\r\n\x1a\n
 def _check_signature(data: bytes, filename: str, media: str) -> None:
     if not data.startswith(_SIGNATURES[media]):
         raise _bad(f"{filename} does not start like a {media} file: corrupt or mislabelled", filename)
-    if media == "application/pdf" and b"/Encrypt" in data[-4096:] + data[:4096]:
+    if media in ("image/png", "image/jpeg"):
+        _check_picture(data, filename)
+
+
+def _check_picture(data: bytes, filename: str) -> None:
+    """A PNG or JPEG must decode whole (a truncated or damaged picture is refused, not stored)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:
+            picture.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _bad(f"{filename} cannot be decoded as a picture ({exc}): corrupt or truncated", filename) from None
+
+
+def _pdf_reader(data: bytes, filename: str) -> PdfReader:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        encrypted = reader.is_encrypted
+        count = len(reader.pages) if not encrypted else 0
+    except Exception as exc:  # pypdf raises many kinds for damaged files
+        raise _bad(f"{filename} cannot be read as a PDF ({type(exc).__name__}: {exc}): corrupt or truncated",
+                   filename) from None
+    if encrypted:
         raise _bad(f"{filename} is an encrypted PDF: register the unencrypted original", filename,
                    code="encrypted_document")
+    if count == 0:
+        raise _bad(f"{filename} is a PDF without pages", filename)
+    return reader
+
+
+def _pdf(data: bytes, filename: str) -> str | None:
+    """The text layer, pages separated by a blank line; None when no page has text."""
+    reader = _pdf_reader(data, filename)
+    texts = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            texts.append(page.extract_text().replace("\r\n", "\n").strip())
+        except Exception as exc:  # a damaged content stream
+            raise _bad(f"{filename}: page {number} cannot be read ({type(exc).__name__}: {exc})", filename) from None
+    text = "\n\n".join(t for t in texts if t)
+    return text if text.strip() else None
+
+
+def pdf_pages(data: bytes, dpi: int = 150, *, filename: str = "document.pdf") -> list[npt.NDArray[np.uint8]]:
+    """Every page of a PDF as a grayscale uint8 image at ``dpi`` (white paper 255)."""
+    import pypdfium2
+
+    if not 36 <= dpi <= 600:
+        raise _bad(f"dpi {dpi} is outside 36..600", filename)
+    _check_signature(data, filename, "application/pdf")
+    _pdf_reader(data, filename)  # the same refusals as registration: encrypted, damaged, empty
+    try:
+        document = pypdfium2.PdfDocument(data)
+    except Exception as exc:
+        raise _bad(f"{filename} cannot be rendered ({exc})", filename) from None
+    images = []
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            width, height = (round(side * dpi / 72) for side in page.get_size())
+            array = np.asarray(page.render(scale=dpi / 72, grayscale=True).to_numpy(), dtype=np.uint8)
+            array = array[:, :, 0] if array.ndim == 3 else array
+            images.append(array[:height, :width].copy())  # PDFium rounds up: 1240.0000001 px would give 1241
+    finally:
+        document.close()
+    return images
