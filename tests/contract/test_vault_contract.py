@@ -101,3 +101,21 @@ def test_a_wrong_master_key_cannot_open_the_vault(container: Container) -> None:
         with pytest.raises(Error) as caught:
             Vault(uow.conn, b"\x00" * 32).reveal(subject, "name")
         assert caught.value.code == "vault_wrong_key"
+
+
+def test_commit_many_matches_commit_one_by_one(container: Container) -> None:
+    subject, _ = _contact(container)
+    with container.unit_of_work() as (_, vault):
+        batch = vault.commit_many([(subject, "copy.a", "P-000001"), (subject, "copy.b", "P-000002"),
+                                   ("fresh-subject", "copy.c", "P-000003"), (subject, "copy.a", "P-000009")])
+        assert vault.reveal(subject, "copy.b") == "P-000002"
+        assert vault.reveal("fresh-subject", "copy.c") == "P-000003"
+        assert vault.reveal(subject, "copy.a") == "P-000009"  # the later value of a field replaces the earlier
+        vault.verify(subject, "copy.b", "P-000002", batch[1])
+        vault.verify("fresh-subject", "copy.c", "P-000003", batch[2])
+        assert vault.commit_many([]) == []
+    with container.unit_of_work() as (uow, vault):
+        erase_subject(uow, vault, "dpo", subject, "right to erasure")
+    with container.unit_of_work() as (_, vault), pytest.raises(Error) as caught:
+        vault.commit_many([(subject, "copy.d", "P-000004")])
+    assert caught.value.code == "subject_erased"

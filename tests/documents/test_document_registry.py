@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -136,10 +137,13 @@ def test_copies_to_a_person_and_a_user_and_who_may_not_receive(world: World) -> 
     assert log_size(world.container.engine) == size
 
 
-def test_an_image_is_registered_by_hash_and_cannot_be_issued_with_marks(world: World) -> None:
+def test_a_scanned_pdf_is_registered_by_hash_and_cannot_be_issued_with_marks(world: World) -> None:
+    from PIL import Image
+
+    scan = io.BytesIO()
+    Image.new("L", (300, 400), 255).save(scan, format="PDF")  # a PDF holding only a picture: no text layer
     with world.container.unit_of_work() as (uow, _):
-        doc = registry.register_document(uow, NORTH, b"\x89PNG\r\n\x1a\n" + bytes(64), "flow.png", title="flow",
-                                         level="secret")
+        doc = registry.register_document(uow, NORTH, scan.getvalue(), "scan.pdf", title="scan", level="secret")
     assert (doc.sites, doc.fingerprints) == (0, 0)
     with pytest.raises(Error) as caught:
         issue(world, doc.document_id, "officer.n")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "documents"))
 
@@ -111,5 +113,14 @@ def test_bad_input_exits_2_naming_what_and_where_and_writes_nothing(cli: Cli, tm
     assert not (tmp_path / "o.md").exists()
     assert cli.size() == size
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(40))
-    cli.json("register", str(image), "--title", "diagram", "--level", "secret", *TENANT)
-    assert "error[no_text_layer]" in cli("trace", str(image), *TENANT, code=2).stderr
+    assert "cannot be decoded as a picture" in cli("register", str(image), "--title", "d", "--level", "secret",
+                                                     *TENANT, code=2).stderr
+    tiny = io.BytesIO()
+    Image.new("L", (40, 40), 255).save(tiny, format="PNG")
+    image.write_bytes(tiny.getvalue())
+    small = cli.json("register", str(image), "--title", "diagram", "--level", "secret", *TENANT,
+                     "--recipients", cli.people[0])["document_id"]
+    assert "error[image_too_small]" in cli("issue", small, "--to", cli.people[0], "--device", "d", "--ip",
+                                           "10.0.0.1", "-o", str(tmp_path / "o.png"), *TENANT, code=2).stderr
+    assert "error[picture_too_small]" in cli("trace", str(image), *TENANT, code=2).stderr
+    assert not (tmp_path / "o.png").exists()

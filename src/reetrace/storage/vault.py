@@ -18,7 +18,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from reetrace.errors import Error, VerificationError, not_found
 from reetrace.keyfile import read_or_create
@@ -132,6 +132,39 @@ class Vault:
         self.conn.execute(insert(vault_values).values(subject_id=subject_id, field=field, nonce=nonce,
                                                       ciphertext=ciphertext))
         return _commitment(key, field, value)
+
+    def commit_many(self, items: Sequence[tuple[str, str, str]]) -> list[str]:
+        """:meth:`commit` for many (subject, field, value) triples: keys loaded in one query, values replaced in two
+        batched statements; returns the commitments in order. An erased subject raises :class:`SubjectErased`."""
+        if not items:
+            return []
+        wanted = sorted({subject for subject, _, _ in items})
+        keys: dict[str, bytes] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.conn.execute(select(vault_subjects.c.subject_id, vault_subjects.c.wrapped_key).where(
+                vault_subjects.c.subject_id.in_(wanted[start:start + 500])))
+            for subject_id, wrapped in rows:
+                if wrapped is None:
+                    raise SubjectErased(subject_id)
+                keys[subject_id] = self._unwrap(subject_id, bytes(wrapped))
+        for subject_id in wanted:
+            if subject_id not in keys:
+                keys[subject_id] = self._subject_key(subject_id, create=True)
+        nonces = os.urandom(12 * len(items))
+        latest: dict[tuple[str, str], dict[str, object]] = {}  # a field given twice keeps its later value
+        out = []
+        for n, (subject_id, field, value) in enumerate(items):
+            key, nonce = keys[subject_id], nonces[12 * n:12 * n + 12]
+            latest[(subject_id, field)] = {
+                "subject_id": subject_id, "field": field, "nonce": nonce,
+                "ciphertext": AESGCM(key).encrypt(nonce, value.encode("utf-8"), _aad(subject_id, field))}
+            out.append(_commitment(key, field, value))
+        rows_out = list(latest.values())
+        self.conn.execute(delete(vault_values).where(vault_values.c.subject_id == bindparam("s"),
+                                                     vault_values.c.field == bindparam("f")),
+                          [{"s": r["subject_id"], "f": r["field"]} for r in rows_out])
+        self.conn.execute(insert(vault_values), rows_out)
+        return out
 
     def reveal(self, subject_id: str, field: str) -> str:
         key = self._subject_key(subject_id, create=False)

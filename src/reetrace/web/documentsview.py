@@ -18,7 +18,7 @@ from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 
-from reetrace.domains.documents import access, registry, trace
+from reetrace.domains.documents import access, pictures, registry, trace
 from reetrace.domains.documents.extract import MAX_BYTES, extract
 from reetrace.domains.documents.models import IssuedCopy
 from reetrace.domains.documents.tables import copies, documents, versions
@@ -95,12 +95,17 @@ class RegisteredOut(_Out):
     href: str = ""
 
 
+CopyFormat = Literal["text", "pdf", "png"]
+
+
 class CopyInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to: str = Field(min_length=1, max_length=200, description="A person id (P-...) or a user name allowed to receive")
     device: str = Field(min_length=1, max_length=200, description="The device the copy is for")
     ip: str = Field(min_length=2, max_length=45, description="The IP address it is handed out to")
     version: int | None = Field(default=None, ge=1, description="Which version (default: the latest)")
+    format: CopyFormat | None = Field(default=None, description="text (marked text), pdf (marked rendered pages) or "
+                                      "png (a marked diagram); default: text, or png for a picture version")
 
 
 class AccessInput(BaseModel):
@@ -221,11 +226,26 @@ def add_version(request: Request, scoped: Scoped, document_id: str, data: bytes,
     return RegisteredOut.model_validate(done).model_copy(update={"href": f"/api/v1/documents/{document_id}"})
 
 
-def issue(request: Request, scoped: Scoped, document_id: str, form: CopyInput) -> IssuedCopy:
+def issue(request: Request, scoped: Scoped, document_id: str, form: CopyInput) -> tuple[IssuedCopy, pictures.CopyFile]:
+    """Issue a copy and produce its file in the asked format, in one transaction (no copy without its file)."""
     visible_document(scoped, document_id)
+    caller = caller_of(scoped.principal)
     with unit_of_work(request) as (uow, vault):
-        return registry.issue_copy(uow, vault, caller_of(scoped.principal), document_id, form.to,
-                                   device=form.device, ip=form.ip, version=form.version)
+        copy = registry.issue_copy(uow, vault, caller, document_id, form.to, device=form.device, ip=form.ip,
+                                   version=form.version)
+        fmt = form.format or ("text" if copy.text is not None else "png")
+        return copy, pictures.copy_file(uow, vault, caller, copy.copy_id, fmt)
+
+
+def copy_download(request: Request, scoped: Scoped, copy_id: str, fmt: str) -> pictures.CopyFile:
+    """An issued copy's file again (marked text, PDF or PNG), recorded as a download of that copy."""
+    scoped.one_or_refuse(select(copies.c.copy_id).where(copies.c.copy_id == copy_id),
+                         f"no copy {copy_id!r} that you may see")
+    caller = caller_of(scoped.principal)
+    with unit_of_work(request) as (uow, vault):
+        out = pictures.copy_file(uow, vault, caller, copy_id, fmt)
+        access.record_copy_access(uow, caller, copy_id, "download", ip=_request_ip(request))
+    return out
 
 
 def form_error(exc: ValidationError | ValueError) -> Error:
@@ -237,24 +257,24 @@ def form_error(exc: ValidationError | ValueError) -> Error:
     return invalid("the version is not a number", Detail("give a version number or leave it empty", "version"))
 
 
-def copy_filename(scoped: Scoped, copy: IssuedCopy) -> str:
-    media = scoped.first(select(versions.c.media_type).where(versions.c.document_id == copy.document_id,
-                                                             versions.c.version == copy.version))
-    suffix = "md" if media is not None and media.media_type == "text/markdown" else "txt"
-    return f"{copy.document_id}-v{copy.version}-{copy.copy_id}.{suffix}"
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
-def leaked_text(data: bytes | None, filename: str, text: str) -> str:
-    """The text to trace: the uploaded file's text layer, or the pasted text (exactly one of the two)."""
+def leaked_text(data: bytes | None, filename: str, text: str) -> str | tuple[bytes, str]:
+    """What to trace: the uploaded file's text layer, the uploaded picture or picture-only PDF (bytes, name), or the
+    pasted text (exactly one of file and text)."""
     if data and text.strip():
         raise invalid("give either a file or a pasted text, not both", Detail("clear one of the two", "text"))
     if data:
         data, name = _file(data, filename)
+        if name.lower().endswith(PICTURE_SUFFIXES):
+            return data, name
         got = extract(data, name)
         if got.text is None:
-            raise invalid(f"{name} ({got.media_type}) has no text layer to trace; the page and image channels are "
-                          "not implemented yet", Detail("paste the text or upload a text, Markdown, DOCX or XLSX "
-                                                        "file", "file"), code="no_text_layer")
+            if got.media_type == "application/pdf":
+                return data, name  # a PDF of page images (e.g. a PDF copy): traced as pictures
+            raise invalid(f"{name} ({got.media_type}) has no text layer and is not a picture",
+                          Detail("upload the leaked text, a picture or a PDF", "file"), code="no_text_layer")
         return got.text
     if not text.strip():
         raise invalid("nothing to trace: upload the leaked file or paste the leaked text",
@@ -265,9 +285,12 @@ def leaked_text(data: bytes | None, filename: str, text: str) -> str:
     return text
 
 
-def trace_leak(request: Request, scoped: Scoped, text: str) -> TraceOut:
+def trace_leak(request: Request, scoped: Scoped, leaked: str | tuple[bytes, str]) -> TraceOut:
     with unit_of_work(request) as (uow, vault):
-        result = trace.trace(uow, vault, caller_of(scoped.principal), text)
+        if isinstance(leaked, str):
+            result = trace.trace(uow, vault, caller_of(scoped.principal), leaked)
+        else:
+            result = pictures.trace_picture(uow, vault, caller_of(scoped.principal), *leaked)
     return TraceOut.model_validate(result)
 
 

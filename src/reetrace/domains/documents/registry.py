@@ -18,9 +18,11 @@ import ipaddress
 import json
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
 from reetrace.authz.tables import tenants, users
@@ -76,10 +78,11 @@ def _next_document_id(conn: Connection, year: int) -> str:
 def _check_recipients(conn: Connection, caller: Caller, recipients: Sequence[str]) -> tuple[str, ...]:
     problems = []
     clean = tuple(dict.fromkeys(r.strip() for r in recipients))
+    known = _recipients(conn, caller, [name for name in clean if name])
     for n, name in enumerate(clean):
         if not name:
             problems.append(Detail("a recipient is empty", f"recipients[{n}]"))
-        elif _recipient(conn, caller, name) is None:
+        elif name not in known:
             problems.append(Detail(f"{name!r} is neither a person of your tenants (P-...) nor a user",
                                    f"recipients[{n}]"))
     if problems:
@@ -99,6 +102,21 @@ def _recipient(conn: Connection, caller: Caller, name: str) -> tuple[str, Row[An
                                or_(users.c.tenant.in_(sorted(caller.tenants)), tenants.c.kind == "authority"))
                         ).first()
     return None if user is None else ("user", user)
+
+
+def _recipients(conn: Connection, caller: Caller, names: Sequence[str]) -> dict[str, tuple[str, Row[Any]]]:
+    """:func:`_recipient` for many names: persons in one query per 500, users one by one (few)."""
+    out: dict[str, tuple[str, Row[Any]]] = {}
+    people = sorted({n for n in names if n.startswith("P-")})
+    for start in range(0, len(people), 500):
+        for row in conn.execute(select(persons.c.person_id, persons.c.subject_id, persons.c.tenant).where(
+                persons.c.person_id.in_(people[start:start + 500]), persons.c.tenant.in_(sorted(caller.tenants)))):
+            out[row.person_id] = ("person", row)
+    for name in dict.fromkeys(n for n in names if not n.startswith("P-")):
+        found = _recipient(conn, caller, name)
+        if found is not None:
+            out[name] = found
+    return out
 
 
 def _store_file(conn: Connection, sha256: str, media_type: str, data: bytes, text: str | None) -> None:
@@ -197,41 +215,100 @@ def _check_copy_input(device: str, ip: str) -> str:
     return address
 
 
+@dataclass(frozen=True)
+class CopyRequest:
+    """One copy to issue: to a person (``P-...``) or user, for a device, from an IP address."""
+
+    to: str
+    device: str
+    ip: str
+
+
+def picture_version(media_type: str) -> bool:
+    """Versions without a text layer that carry an image mark instead (PNG and JPEG diagrams)."""
+    return media_type in ("image/png", "image/jpeg")
+
+
 def issue_copy(uow: UnitOfWork, vault: Vault, caller: Caller, document_id: str, to: str, *, device: str, ip: str,
                version: int | None = None) -> IssuedCopy:
     """Issue a fingerprinted copy of a version (the latest by default) to an allowed recipient."""
+    return issue_copies(uow, vault, caller, document_id, [CopyRequest(to, device, ip)], version=version)[0]
+
+
+def issue_copies(uow: UnitOfWork, vault: Vault, caller: Caller, document_id: str, requests: Sequence[CopyRequest], *,
+                 version: int | None = None) -> list[IssuedCopy]:
+    """Issue fingerprinted copies of one version, one log entry each, all or none (the first bad request stops all).
+
+    A text version's copy is its marked text (:mod:`.textmarks`); the same codeword also marks the rendered pages
+    of its PDF copy and a PNG/JPEG version's picture (:mod:`.pictures`), which are rendered when downloaded,
+    deterministically from the key and the copy id. ``sha256`` is of the marked text, or for a picture-only version
+    of the master's SHA-256 and the codeword (what determines the picture copy).
+    """
     doc = document_row(uow.conn, caller, document_id)
-    address = _check_copy_input(device, ip)
-    found = _recipient(uow.conn, caller, to.strip())
-    if found is None:
-        raise invalid(f"{to!r} is neither a person of your tenants (P-...) nor a user",
-                      Detail("name a person id or a user name", "to"), code="bad_recipient")
     allowed = {doc.owner, *json.loads(doc.recipients)}
-    if to.strip() not in allowed:
-        raise Error(f"{to.strip()} may not receive copies of {document_id}", code="not_a_recipient",
-                    http_status=403, details=[Detail(f"allowed: {', '.join(sorted(allowed))}", "to")])
+    checked = []
+    known = _recipients(uow.conn, caller, [r.to.strip() for r in requests])
+    for n, request in enumerate(requests):
+        where = f"copies[{n}]: " if len(requests) > 1 else ""
+        try:
+            address = _check_copy_input(request.device, request.ip)
+        except Error as exc:
+            raise invalid(where + exc.message, *exc.details) from None
+        found = known.get(request.to.strip())
+        if found is None:
+            raise invalid(f"{where}{request.to!r} is neither a person of your tenants (P-...) nor a user",
+                          Detail("name a person id or a user name", "to"), code="bad_recipient")
+        if request.to.strip() not in allowed:
+            raise Error(f"{where}{request.to.strip()} may not receive copies of {document_id}",
+                        code="not_a_recipient", http_status=403,
+                        details=[Detail(f"allowed: {', '.join(sorted(allowed))}", "to")])
+        checked.append((request, address, found))
     row, text = version_text(uow.conn, document_id, version or doc.latest_version)
-    if text is None:
+    if text is None and not picture_version(row.media_type):
         raise invalid(f"{document_id} version {row.version} ({row.media_type}) is registered by hash only: it has no "
-                      "text layer to fingerprint", Detail("register a text, Markdown, DOCX or XLSX version", "version"),
+                      "text layer or picture to fingerprint",
+                      Detail("register a text, Markdown, DOCX, XLSX, PDF with text, PNG or JPEG version", "version"),
                       code="no_text_layer")
-    copy_id = "RT-CPY-" + secrets.token_hex(8).upper()
     key, code = document_code(vault, document_id)
-    word = tardos.codeword(key, code, copy_id)
+    sites = find_sites(text) if text is not None else []
+    events, out = [], []
+    copy_ids = ["RT-CPY-" + secrets.token_hex(8).upper() for _ in checked]
+    sealed = iter(vault.commit_many([(who.subject_id, f"documents.copy.{copy_id}", who.person_id)
+                                     for copy_id, (_, _, (kind, who)) in zip(copy_ids, checked, strict=True)
+                                     if kind == "person"]))
+    for copy_id, (request, address, (kind, who)) in zip(copy_ids, checked, strict=True):
+        word = tardos.codeword(key, code, copy_id)
+        if text is not None:
+            marked: str | None = render(text, sites, word[np.arange(len(sites)) % code.length].tolist())
+            digest = hashlib.sha256(marked.encode()).hexdigest()  # type: ignore[union-attr]
+            positions = min(len(sites), code.length)
+        else:
+            marked = None
+            digest = hashlib.sha256(bytes.fromhex(row.sha256) + word.tobytes()).hexdigest()
+            positions = 0
+        body = CopyIssued(copy_id=copy_id, document_id=document_id, version=row.version, recipient_kind=kind,
+                          device=request.device.strip(), ip=address, code_length=code.length, positions=positions,
+                          sha256=digest, recipient=who.username if kind == "user" else None,
+                          recipient_commitment=next(sealed) if kind == "person" else None)
+        subjects = (copy_id, document_id) + ((who.person_id,) if kind == "person" else (who.username,))
+        events.append(Event(kind="documents.copy.issued", tenant=doc.tenant, actor=caller.actor, subjects=subjects,
+                            body=body.model_dump(mode="json")))
+        out.append((copy_id, request.to.strip(), marked, positions))
+    indexes = uow.record_many(events)
+    return [IssuedCopy(copy_id, document_id, row.version, to, marked, positions, code.length, index)
+            for (copy_id, to, marked, positions), index in zip(out, indexes, strict=True)]
+
+
+def marked_text(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: str, version: int,
+                copy_id: str) -> str:
+    """The marked text of an issued copy, re-derived from the registered text and the copy's codeword."""
+    _, text = version_text(conn, document_id, version)
+    if text is None:
+        raise invalid(f"{document_id} version {version} has no text layer", Detail("ask for png", "format"),
+                      code="bad_format")
     sites = find_sites(text)
-    marked = render(text, sites, [int(word[i % code.length]) for i in range(len(sites))])
-    kind, who = found
-    subjects: tuple[str, ...] = (copy_id, document_id)
-    body = CopyIssued(copy_id=copy_id, document_id=document_id, version=row.version, recipient_kind=kind,
-                      device=device.strip(), ip=address, code_length=code.length,
-                      positions=min(len(sites), code.length), sha256=hashlib.sha256(marked.encode()).hexdigest(),
-                      recipient=who.username if kind == "user" else None,
-                      recipient_commitment=(vault.commit(who.subject_id, f"documents.copy.{copy_id}", who.person_id)
-                                            if kind == "person" else None))
-    subjects += (who.person_id,) if kind == "person" else (who.username,)
-    index = uow.record(Event(kind="documents.copy.issued", tenant=doc.tenant, actor=caller.actor, subjects=subjects,
-                             body=body.model_dump(mode="json")))
-    return IssuedCopy(copy_id, document_id, row.version, to.strip(), marked, body.positions, code.length, index)
+    word = tardos.codeword(key, code, copy_id)
+    return render(text, sites, word[np.arange(len(sites)) % code.length].tolist())
 
 
 # --- reads ---------------------------------------------------------------------------------------------------------

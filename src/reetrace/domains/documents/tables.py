@@ -98,3 +98,13 @@ traces = Table(
     Column("entry_idx", Index64, nullable=False),
     info={"projection": True},
 )
+
+pictures = Table(
+    "documents_pictures",  # the picture index: not a projection (derived from the content store, like files)
+    metadata,
+    Column("sha256", String(64), primary_key=True),  # of the version's file
+    Column("page", Integer, primary_key=True),  # 1-based page; 1 for a diagram
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("descriptors", LargeBinary, nullable=False),  # imageindex.to_bytes
+)

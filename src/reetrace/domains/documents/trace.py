@@ -36,6 +36,7 @@ from reetrace.storage.vault import Vault
 from . import tardos
 from .contentindex import ContentIndex, Fingerprints, Match, QueryResult, fingerprint
 from .models import LeakTraced, TraceResult, TraceSuspect
+from .pictures import PictureReading
 from .registry import document_code, version_text
 from .tables import copies, documents, fingerprints
 from .textmarks import ERASED, Reading, find_sites, read_marks
@@ -167,8 +168,41 @@ def trace(uow: UnitOfWork, vault: Vault, caller: Caller, text: str, *, eps1: flo
         suspects=suspects))
 
 
-def _record(uow: UnitOfWork, caller: Caller, text: str, result: TraceResult) -> TraceResult:
-    body = LeakTraced(trace_id=result.trace_id, excerpt_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+def picture_result(uow: UnitOfWork, vault: Vault, caller: Caller, data: bytes, reading: PictureReading | None, *,
+                   eps1: float | None = None) -> TraceResult:
+    """The verdict on a leaked picture read by :func:`.pictures.read_picture`; recorded like a text trace."""
+    trace_id = "RT-TRC-" + secrets.token_hex(8).upper()
+    if reading is None:
+        return _record(uow, caller, data, TraceResult(
+            trace_id, "not_ours", None, None, 0.0, [], 0, 0, 0, "", False, False, 0.0,
+            "the picture shows no page or diagram of which a picture copy was issued in your tenants"))
+    bits = "".join("." if b == ERASED else str(int(b)) for b in reading.symbols)
+    base = dict(trace_id=trace_id, document_id=reading.document_id, version=reading.version, containment=1.0,
+                tied_versions=[], sites_in_version=reading.capacity, sites_covered=reading.covered,
+                sites_read=reading.read, bits=bits)
+    if reading.read == 0:
+        return _record(uow, caller, data, TraceResult(
+            **base, verdict="no_mark", single_leaker=False, collusion_resistant=False, threshold=0.0,  # type: ignore[arg-type]
+            note=f"the picture shows {reading.document_id} version {reading.version} but no readable mark "
+                 f"({reading.note})"))
+    key, code = document_code(vault, reading.document_id)
+    rows = {r.copy_id: r for r in uow.conn.execute(select(copies).where(
+        copies.c.document_id == reading.document_id, copies.c.version == reading.version))}
+    if not rows:
+        return _record(uow, caller, data, TraceResult(
+            **base, verdict="no_accusation", single_leaker=False, collusion_resistant=False, threshold=0.0,  # type: ignore[arg-type]
+            note=f"no copy of {reading.document_id} version {reading.version} was issued"))
+    accusation, suspects, note = _accuse(code, key, rows, reading.symbols, eps1 or code.eps1)
+    verdict = "accused" if any(s.accused for s in suspects) else "no_accusation"
+    return _record(uow, caller, data, TraceResult(
+        **base, verdict=verdict, single_leaker=accusation.single_leaker,  # type: ignore[arg-type]
+        collusion_resistant=accusation.collusion_resistant, threshold=accusation.threshold,
+        note=f"{reading.note}. {note}", suspects=suspects))
+
+
+def _record(uow: UnitOfWork, caller: Caller, text: str | bytes, result: TraceResult) -> TraceResult:
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    body = LeakTraced(trace_id=result.trace_id, excerpt_sha256=hashlib.sha256(raw).hexdigest(),
                       characters=len(text), document_id=result.document_id, version=result.version,
                       containment=min(1.0, max(0.0, result.containment)), sites_read=result.sites_read,
                       accused=tuple(s.copy_id for s in result.suspects if s.accused),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from reetrace.web import documentsview as view
@@ -63,15 +63,30 @@ def version(request: Request, scoped: Visible, document_id: DocumentId,
 
 
 @router.post("/{document_id}/copies", status_code=201, response_class=Response,
-             responses={201: {"content": {"text/plain": {}}, "description": "The marked copy"}},
+             responses={201: {"content": {"text/plain": {}, "application/pdf": {}, "image/png": {}},
+                              "description": "The marked copy"}},
              **require("documents:copy:issue"))
 def issue(request: Request, scoped: Visible, document_id: DocumentId, body: view.CopyInput) -> Response:
-    """Issue a fingerprinted copy to an allowed recipient; the answer is the marked file (recorded on the log)."""
-    copy = view.issue(request, scoped, document_id, body)
-    name = view.copy_filename(scoped, copy)
-    return Response((copy.text or "").encode("utf-8"), status_code=201, media_type="text/plain; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Copy-Id": copy.copy_id,
-                             "X-Log-Entry": str(copy.entry_idx), "Cache-Control": "no-store"})
+    """Issue a fingerprinted copy to an allowed recipient; the answer is the marked file (recorded on the log):
+    marked text, the marked rendered pages as a PDF (``"format": "pdf"``), or a marked diagram as PNG."""
+    copy, out = view.issue(request, scoped, document_id, body)
+    return _copy_response(out, copy.copy_id, 201, {"X-Log-Entry": str(copy.entry_idx)})
+
+
+@router.get("/copies/{copy_id}/file", response_class=Response,
+            responses={200: {"content": {"text/plain": {}, "application/pdf": {}, "image/png": {}},
+                             "description": "The marked copy"}},
+            **require("documents:copy:issue"))
+def copy_file(request: Request, scoped: Visible, copy_id: CopyId,
+              format: Annotated[view.CopyFormat, Query(description="text, pdf or png")] = "text") -> Response:
+    """An issued copy's file again, in the format asked (recorded as a download of the copy)."""
+    return _copy_response(view.copy_download(request, scoped, copy_id, format), copy_id, 200, {})
+
+
+def _copy_response(out: Any, copy_id: str, status: int, extra: dict[str, str]) -> Response:
+    return Response(out.data, status_code=status, media_type=out.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{out.filename}"', "X-Copy-Id": copy_id,
+                             "X-Copy-Sha256": out.sha256, "Cache-Control": "no-store", **extra})
 
 
 @router.post("/trace", **require("documents:leak:trace"))

@@ -110,21 +110,22 @@ def detail_page(request: Request, scoped: Visible, document_id: DocumentId, noti
 
 @router.post("/documents/{document_id}/copies", **require("documents:copy:issue"))
 def issue_copy(request: Request, scoped: Visible, document_id: DocumentId, to: Short = "", device: Short = "",
-               ip: Short = "", version: Annotated[str, Form(max_length=10)] = "") -> Response:
+               ip: Short = "", version: Annotated[str, Form(max_length=10)] = "",
+               format: Annotated[str, Form(max_length=10)] = "") -> Response:
     """The marked copy as a download; a refused copy shows the document page again with the reason."""
-    values = {"to": to, "device": device, "ip": ip, "version": version}
+    values = {"to": to, "device": device, "ip": ip, "version": version, "format": format}
     try:
-        form = view.CopyInput(to=to, device=device, ip=ip, version=int(version) if version.strip() else None)
-        copy = view.issue(request, scoped, document_id, form)
+        form = view.CopyInput(to=to, device=device, ip=ip, version=int(version) if version.strip() else None,
+                              format=format or None)  # pydantic checks the literal
+        copy, out = view.issue(request, scoped, document_id, form)
     except (Error, ValidationError, ValueError) as exc:
         if isinstance(exc, Error) and (exc.http_status not in SHOWN_ERRORS or exc.code == "not_found"):
             raise
         error = exc if isinstance(exc, Error) else view.form_error(exc)
         return render(request, "documents_detail.html", detail_context(scoped, document_id, error=error,
                                                                        values=values), status_code=error.http_status)
-    name = view.copy_filename(scoped, copy)
-    return Response((copy.text or "").encode("utf-8"), media_type="text/plain; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "X-Copy-Id": copy.copy_id,
+    return Response(out.data, media_type=out.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{out.filename}"', "X-Copy-Id": copy.copy_id,
                              "Cache-Control": "no-store"})
 
 

@@ -1,0 +1,34 @@
+"""documents pictures: the picture index (feature descriptors of every page or diagram a picture copy was rendered
+from, keyed by the version file's SHA-256 and the page); derived from the content store like documents_files, not a
+projection
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-07 03:30:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "documents_pictures",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("page", sa.Integer(), nullable=False),
+        sa.Column("width", sa.Integer(), nullable=False),
+        sa.Column("height", sa.Integer(), nullable=False),
+        sa.Column("descriptors", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("sha256", "page", name=op.f("pk_documents_pictures")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("documents_pictures")
