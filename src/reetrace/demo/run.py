@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 from reetrace.authz.passwords import Passwords
 from reetrace.cli.common import State
 from reetrace.container import Container, build_container
-from reetrace.demo import export, flow, personnel, world
+from reetrace.demo import documents, export, flow, personnel, world
 from reetrace.domains.registry import service
 from reetrace.domains.registry.tables import contacts
 from reetrace.log.policy import WitnessPolicy
@@ -127,6 +127,10 @@ def build_history(c: Container, events: int) -> None:
         flows = flow.FlowPlan()
         tracing = bar.add_task("flow: a year of monthly flows", total=flows.steps)
         flow.build_flow(c, rng, flows, lambda what, n: bar.update(tracing, advance=n, description=what))
+        papers = documents.DocumentsPlan()
+        registering = bar.add_task("documents", total=papers.documents)
+        documents.build_documents(c, rng, papers, lambda what, n: bar.update(registering, advance=n,
+                                                                            description=what))
 
 
 def setup_witnesses(c: Container) -> WitnessPolicy:
@@ -164,6 +168,7 @@ def analyse(c: Container, policy: WitnessPolicy) -> list[Finding]:
     findings += [Finding(f.check, f.planted, f.found, f.ok) for f in personnel.analyse_personnel(c)]
     findings += [Finding(f.check, f.planted, f.found, f.ok) for f in export.analyse_export(c)]
     findings += [Finding(f.check, f.planted, f.found, f.ok) for f in flow.analyse_flow(c)]
+    findings += [Finding(f.check, f.planted, f.found, f.ok) for f in documents.analyse_documents(c)]
     return findings
 
 
@@ -172,8 +177,8 @@ def planted_tampering(c: Container, size: int) -> list[Finding]:
     rng = random.Random(SEED + 1)
     edit_at, delete_at = rng.randrange(size // 2), rng.randrange(size // 2, size - 1)
     plants = {
-        f"entry {edit_at} edited": (f"UPDATE log_entries SET entry = CAST(REPLACE(CAST(entry AS TEXT), 'demo', "
-                                    f"'DEMO') AS BLOB) WHERE idx = {edit_at}", edit_at),
+        f"entry {edit_at} edited": (f"UPDATE log_entries SET entry = CAST(REPLACE(CAST(entry AS TEXT), '\"actor\":', "
+                                    f"'\"actor\" :') AS BLOB) WHERE idx = {edit_at}", edit_at),
         f"entry {delete_at} deleted": (f"DELETE FROM log_entries WHERE idx = {delete_at}", delete_at),
         "last 5 entries and checkpoints truncated": (
             f"DELETE FROM log_entries WHERE idx >= {size - 5}; DELETE FROM log_checkpoints WHERE size > {size - 5}; "
