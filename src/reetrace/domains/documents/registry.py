@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, Row, func, insert, or_, select, update
 
 from reetrace.authz.tables import tenants, users
@@ -33,7 +34,7 @@ from reetrace.events import Event, EventKind
 from reetrace.storage.ledger import UnitOfWork
 from reetrace.storage.vault import Vault
 
-from . import tardos
+from . import codewords, tardos
 from .contentindex import fingerprint
 from .extract import extract
 from .models import (
@@ -272,6 +273,7 @@ def issue_copies(uow: UnitOfWork, vault: Vault, caller: Caller, document_id: str
     key, code = document_code(vault, document_id)
     sites = find_sites(text) if text is not None else []
     events, out = [], []
+    issued_words: list[tuple[str, npt.NDArray[np.uint8]]] = []
     copy_ids = ["RT-CPY-" + secrets.token_hex(8).upper() for _ in checked]
     sealed = iter(vault.commit_many([(who.subject_id, f"documents.copy.{copy_id}", who.person_id)
                                      for copy_id, (_, _, (kind, who)) in zip(copy_ids, checked, strict=True)
@@ -294,7 +296,9 @@ def issue_copies(uow: UnitOfWork, vault: Vault, caller: Caller, document_id: str
         events.append(Event(kind="documents.copy.issued", tenant=doc.tenant, actor=caller.actor, subjects=subjects,
                             body=body.model_dump(mode="json")))
         out.append((copy_id, request.to.strip(), marked, positions))
+        issued_words.append((copy_id, word))
     indexes = uow.record_many(events)
+    codewords.append(uow.conn, key, code, document_id, row.version, issued_words)
     return [IssuedCopy(copy_id, document_id, row.version, to, marked, positions, code.length, index)
             for (copy_id, to, marked, positions), index in zip(out, indexes, strict=True)]
 

@@ -108,3 +108,14 @@ pictures = Table(
     Column("height", Integer, nullable=False),
     Column("descriptors", LargeBinary, nullable=False),  # imageindex.to_bytes
 )
+
+codewords = Table(
+    "documents_codewords",  # sealed cache of issued copies' codewords (codewords.py): derived, not a projection
+    metadata,
+    Column("document_id", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("chunk", Integer, primary_key=True),
+    Column("size", Integer, nullable=False),  # copies in the chunk
+    Column("copy_ids", Text, nullable=False),  # space-separated, in issue order
+    Column("sealed", LargeBinary, nullable=False),  # nonce ‖ AES-256-GCM(bit-packed codeword rows)
+)

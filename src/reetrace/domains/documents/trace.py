@@ -22,10 +22,9 @@ import math
 import secrets
 from collections import defaultdict
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, select
 
 from reetrace.domains.personnel.models import Caller
 from reetrace.errors import Detail, invalid
@@ -33,7 +32,7 @@ from reetrace.events import Event
 from reetrace.storage.ledger import UnitOfWork
 from reetrace.storage.vault import Vault
 
-from . import tardos
+from . import codewords, tardos
 from .contentindex import ContentIndex, Fingerprints, Match, QueryResult, fingerprint
 from .models import LeakTraced, TraceResult, TraceSuspect
 from .pictures import PictureReading
@@ -104,7 +103,9 @@ def _exact_match_probability(code: tardos.TardosCode, y: tardos.Symbols) -> floa
     return math.exp(float(np.where(y[read] == 1, np.log(p), np.log1p(-p)).sum()))
 
 
-def _suspects(accusation: tardos.Accusation, rows: dict[str, Row[Any]], named: bool) -> list[TraceSuspect]:
+def _suspects(conn: Connection, accusation: tardos.Accusation, named: bool) -> list[TraceSuspect]:
+    wanted = [s.recipient for s in accusation.suspects]
+    rows = {r.copy_id: r for r in conn.execute(select(copies).where(copies.c.copy_id.in_(wanted)))}
     out = []
     for s in accusation.suspects:
         row = rows[s.recipient]
@@ -113,10 +114,11 @@ def _suspects(accusation: tardos.Accusation, rows: dict[str, Row[Any]], named: b
     return out
 
 
-def _accuse(code: tardos.TardosCode, key: bytes, rows: dict[str, Row[Any]], y: tardos.Symbols,
-            eps1: float) -> tuple[tardos.Accusation, list[TraceSuspect], str]:
-    ids = sorted(rows)
-    accusation = tardos.accuse(code, ids, tardos.codebook(key, code, ids), y, eps1=eps1)
+def _accuse(conn: Connection, code: tardos.TardosCode, key: bytes, document_id: str, version: int,
+            ids: list[str], y: tardos.Symbols, eps1: float) -> tuple[tardos.Accusation, list[TraceSuspect], str]:
+    """Score every copy (codewords from the sealed cache); only the top suspects' rows are read."""
+    words = codewords.load(conn, key, code, document_id, version, ids)
+    accusation = tardos.accuse(code, ids, words, y, eps1=eps1)
     note, named = accusation.note, True
     top = accusation.suspects
     if len(top) > 1 and accusation.single_leaker and math.isclose(top[0].score, top[1].score, abs_tol=1e-9):
@@ -126,7 +128,13 @@ def _accuse(code: tardos.TardosCode, key: bytes, rows: dict[str, Row[Any]], y: t
     if exact > eps1:
         named, note = False, (f"only {accusation.readable} readable positions: an innocent copy would match them all "
                               f"with probability {exact:.2g} > ε₁ = {eps1:g}; no accusation (paste a longer excerpt)")
-    return accusation, _suspects(accusation, rows, named), note
+    return accusation, _suspects(conn, accusation, named), note
+
+
+def copy_ids(conn: Connection, document_id: str, version: int) -> list[str]:
+    """Every copy issued of a version, in a stable order."""
+    return sorted(conn.execute(select(copies.c.copy_id).where(copies.c.document_id == document_id,
+                                                              copies.c.version == version)).scalars())
 
 
 def trace(uow: UnitOfWork, vault: Vault, caller: Caller, text: str, *, eps1: float | None = None) -> TraceResult:
@@ -154,13 +162,13 @@ def trace(uow: UnitOfWork, vault: Vault, caller: Caller, text: str, *, eps1: flo
             **base, verdict="no_mark", single_leaker=False, collusion_resistant=False, threshold=0.0,  # type: ignore[arg-type]
             note="the text is from this version but shows no readable mark (no site, or every site edited)"))
     key, code = document_code(vault, document_id)
-    rows = {r.copy_id: r for r in uow.conn.execute(select(copies).where(copies.c.document_id == document_id,
-                                                                       copies.c.version == version))}
-    if not rows:
+    ids = copy_ids(uow.conn, document_id, version)
+    if not ids:
         return _record(uow, caller, text, TraceResult(
             **base, verdict="no_accusation", single_leaker=False, collusion_resistant=False, threshold=0.0,  # type: ignore[arg-type]
             note=f"no copy of {document_id} version {version} was issued: the text came from the registered original"))
-    accusation, suspects, note = _accuse(code, key, rows, _pirate(code, reading.bits), eps1 or code.eps1)
+    accusation, suspects, note = _accuse(uow.conn, code, key, document_id, version, ids, _pirate(code, reading.bits),
+                                         eps1 or code.eps1)
     verdict = "accused" if any(s.accused for s in suspects) else "no_accusation"
     return _record(uow, caller, text, TraceResult(
         **base, verdict=verdict, single_leaker=accusation.single_leaker,  # type: ignore[arg-type]
@@ -186,13 +194,13 @@ def picture_result(uow: UnitOfWork, vault: Vault, caller: Caller, data: bytes, r
             note=f"the picture shows {reading.document_id} version {reading.version} but no readable mark "
                  f"({reading.note})"))
     key, code = document_code(vault, reading.document_id)
-    rows = {r.copy_id: r for r in uow.conn.execute(select(copies).where(
-        copies.c.document_id == reading.document_id, copies.c.version == reading.version))}
-    if not rows:
+    ids = copy_ids(uow.conn, reading.document_id, reading.version)
+    if not ids:
         return _record(uow, caller, data, TraceResult(
             **base, verdict="no_accusation", single_leaker=False, collusion_resistant=False, threshold=0.0,  # type: ignore[arg-type]
             note=f"no copy of {reading.document_id} version {reading.version} was issued"))
-    accusation, suspects, note = _accuse(code, key, rows, reading.symbols, eps1 or code.eps1)
+    accusation, suspects, note = _accuse(uow.conn, code, key, reading.document_id, reading.version, ids,
+                                         reading.symbols, eps1 or code.eps1)
     verdict = "accused" if any(s.accused for s in suspects) else "no_accusation"
     return _record(uow, caller, data, TraceResult(
         **base, verdict=verdict, single_leaker=accusation.single_leaker,  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
-"""documents pictures: the picture index (feature descriptors of every page or diagram a picture copy was rendered
-from, keyed by the version file's SHA-256 and the page); derived from the content store like documents_files, not a
-projection
+"""documents pictures and codewords: the picture index (feature descriptors of every page or diagram a picture copy
+was rendered from, keyed by the version file's SHA-256 and the page) and the sealed codeword cache (chunks of issued
+copies' codewords, AES-GCM under a key derived from the document's code key); both derived, not projections
 
 Revision ID: 0013
 Revises: 0012
@@ -28,7 +28,18 @@ def upgrade() -> None:
         sa.Column("descriptors", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("sha256", "page", name=op.f("pk_documents_pictures")),
     )
+    op.create_table(
+        "documents_codewords",
+        sa.Column("document_id", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("chunk", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("copy_ids", sa.Text(), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("document_id", "version", "chunk", name=op.f("pk_documents_codewords")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("documents_codewords")
     op.drop_table("documents_pictures")
