@@ -41,10 +41,21 @@ def test_sites_cover_the_kinds_in_both_languages() -> None:
     en = find_sites(EN_TEXT)
     assert {s.kind for s in en} >= {"unit", "number", "phrase"}
     assert ("12500", "12,500") in [s.variants for s in en]
-    # standard numbers and years are never marked; dates only in Chinese text
+    # standard numbers and years are never marked; dates in English text take the English long form
     assert all("18115" not in s.variants[0] and "9001" not in s.variants[0] for s in en + zh)
     assert not any(s.kind == "number" and s.variants[0] == "2024" for s in en)
-    assert not [s for s in find_sites("The audit on 2026-11-23 was fine.") if s.kind == "date"]
+    assert [s.variants for s in find_sites("The audit on 2026-11-23 was fine.") if s.kind == "date"] == [
+        ("2026-11-23", "23 November 2026")]
+
+
+def test_english_spellings_and_small_counts() -> None:
+    text = ("The liquor is neutralised and analysed by two analysts, who take 3 samples per litre. "
+            "## 3 Sections\nAt pH 7 samples are ORGANISED in line 4 tanks of 5 cells, and Colour is checked.")
+    sites = [(s.kind, s.variants) for s in find_sites(text) if s.kind in ("spelling", "count")]
+    assert sites == [("spelling", ("neutralised", "neutralized")), ("spelling", ("analysed", "analyzed")),
+                     ("count", ("2", "two")), ("count", ("3", "three")), ("spelling", ("litre", "liter")),
+                     ("spelling", ("Colour", "Color"))]
+    # never: headings ("3 Sections"), labels (pH 7, line 4), "of 5 cells", words in capitals
 
 
 def test_variants_read_the_same_and_capitalisation_is_kept() -> None:

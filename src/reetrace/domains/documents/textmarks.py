@@ -43,7 +43,7 @@ from typing import Literal
 from reetrace.errors import Detail, Error, invalid
 
 ERASED = -1
-SiteKind = Literal["date", "range", "number", "unit", "spacing", "phrase"]
+SiteKind = Literal["date", "range", "number", "unit", "spacing", "phrase", "spelling", "count"]
 
 # Reviewed neutral pairs: both members are ordinary in technical writing and swap without changing meaning or register.
 PHRASES_EN: tuple[tuple[str, str], ...] = (
@@ -55,6 +55,34 @@ PHRASES_ZH: tuple[tuple[str, str], ...] = (
     ("然后", "随后"), ("之后", "以后"),
 )
 PHRASES = PHRASES_EN + PHRASES_ZH
+
+# British and American spellings of the same word (both are correct technical English; a reader does not stop at
+# either). Stems take -ise/-ize and their inflections; the rest are listed whole.
+_IZE_STEMS = ("neutral", "stabil", "optim", "minim", "maxim", "standard", "character", "crystall", "oxid", "ion",
+              "homogen", "author", "recogn", "util", "organ", "summar", "prior", "steril", "synthes", "normal",
+              "visual", "categor", "real", "special", "local", "central")
+_IZE_ENDINGS = (("ise", "ize"), ("ised", "ized"), ("ises", "izes"), ("ising", "izing"), ("isation", "ization"),
+                ("isations", "izations"))
+_IZE_PAIRS = tuple((stem + uk, stem + us) for stem in _IZE_STEMS for uk, us in _IZE_ENDINGS)
+SPELLINGS: tuple[tuple[str, str], ...] = (
+    *_IZE_PAIRS,
+    ("analyse", "analyze"), ("analysed", "analyzed"), ("analyses", "analyzes"), ("analysing", "analyzing"),
+    ("hydrolyse", "hydrolyze"), ("hydrolysed", "hydrolyzed"), ("catalyse", "catalyze"), ("catalysed", "catalyzed"),
+    ("litre", "liter"), ("litres", "liters"), ("millilitre", "milliliter"), ("millilitres", "milliliters"),
+    ("colour", "color"), ("colours", "colors"), ("centre", "center"), ("centres", "centers"),
+    ("sulphate", "sulfate"), ("sulphates", "sulfates"), ("sulphuric", "sulfuric"), ("sulphur", "sulfur"),
+    ("labelled", "labeled"), ("labelling", "labeling"), ("modelled", "modeled"), ("fibre", "fiber"),
+    ("grey", "gray"), ("catalogue", "catalog"), ("behaviour", "behavior"), ("programme", "program"),
+    ("dispatch", "despatch"), ("aging", "ageing"), ("gauge", "gage"),
+)
+# Small counts before a plural noun: digits and words read the same ("2 analysts", "two analysts").
+_COUNT_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine")
+_COUNT = re.compile(r"(?<=[a-z,] )([2-9]|two|three|four|five|six|seven|eight|nine)(?= [a-z]{3,}s\b)")
+_COUNT_LABEL = re.compile(r"(?:pH|No\.|stages?|steps?|revision|version|grade|class|type|level|section|table|figure|"
+                          r"line|zone|phase|page|item|rule|article|part|of|to|and|or|from|between)[ \t]*$",
+                          re.IGNORECASE)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -123,6 +151,9 @@ def _dates(text: str, spans: _Spans) -> None:
                 continue
             if _chinese_near(text, m.start(), m.end()):
                 spans.add(m.start(), m.end(), "date", day.isoformat(), f"{day.year}年{day.month}月{day.day}日")
+            elif pattern is _DATE_ISO:
+                spans.add(m.start(), m.end(), "date", day.isoformat(),
+                          f"{day.day} {_MONTHS[day.month - 1]} {day.year}")
 
 
 def _numbers(text: str, spans: _Spans) -> None:
@@ -163,6 +194,31 @@ def _phrases(text: str, spans: _Spans) -> None:
             spans.add(m.start(), m.end(), "phrase", first, second)
 
 
+_SPELLING_PATTERN = _phrase_pattern(SPELLINGS, latin=True)
+_SPELLING_OF = {w.casefold(): pair for pair in SPELLINGS for w in pair}
+
+
+def _spellings(text: str, spans: _Spans) -> None:
+    for m in _SPELLING_PATTERN.finditer(text):
+        word = m.group(1)
+        if not (word.islower() or (word[0].isupper() and word[1:].islower())):
+            continue  # all capitals or mixed case: a name or a heading, left alone
+        first, second = _SPELLING_OF[word.casefold()]
+        if word[0].isupper():
+            first, second = first.capitalize(), second.capitalize()
+        spans.add(m.start(), m.end(), "spelling", first, second)
+
+
+def _counts(text: str, spans: _Spans) -> None:
+    for m in _COUNT.finditer(text):
+        if _chinese_near(text, m.start(), m.end()) or _COUNT_LABEL.search(text, max(0, m.start() - 12), m.start()):
+            continue
+        token = m.group(1)
+        digit = token if token.isdigit() else str(_COUNT_WORDS.index(token) + 2)
+        word = _COUNT_WORDS[int(digit) - 2]
+        spans.add(m.start(), m.end(), "count", digit, word)
+
+
 def find_sites(text: str) -> list[Site]:
     """The choice sites of a registered text, in text order (deterministic: the trace re-derives them)."""
     if not isinstance(text, str):
@@ -171,6 +227,8 @@ def find_sites(text: str) -> list[Site]:
     _dates(text, spans)
     _numbers(text, spans)
     _phrases(text, spans)
+    _spellings(text, spans)
+    _counts(text, spans)
     return sorted(spans.sites, key=lambda s: (s.start, s.end))
 
 
