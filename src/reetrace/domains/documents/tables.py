@@ -79,6 +79,7 @@ fingerprints = Table(
     Column("version", Integer, primary_key=True),
     Column("span_start", Integer, primary_key=True),
     Column("span_end", Integer, nullable=False),
+    Index("ix_documents_fingerprints_version", "document_id", "version"),  # a candidate's prints, at trace time
     info={"projection": True},
 )
 

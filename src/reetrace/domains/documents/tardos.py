@@ -304,10 +304,11 @@ def scores(code: TardosCode, words: Bits, pirate: Symbols) -> Floats:
     if words.ndim != 2 or words.shape[1] != code.length:
         raise _bad(f"codewords must be an n × {code.length} matrix, got shape {words.shape}", "words")
     one, zero = _values(code, y)
-    diff = (one - zero).astype(np.float32)
+    read = np.flatnonzero(y != ERASED)  # erased positions score 0 for everyone: only read ones are multiplied
+    diff = (one - zero)[read].astype(np.float32)
     out = np.empty(words.shape[0], dtype=np.float64)
     for start in range(0, words.shape[0], 4096):
-        block = words[start:start + 4096].astype(np.float32)
+        block = words[start:start + 4096][:, read].astype(np.float32)
         out[start:start + 4096] = block @ diff
     return out + float(zero.sum())
 

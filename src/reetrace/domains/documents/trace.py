@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 import numpy as np
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from reetrace.domains.personnel.models import Caller
 from reetrace.errors import Detail, invalid
@@ -41,6 +41,7 @@ from .tables import copies, documents, fingerprints
 from .textmarks import ERASED, Reading, find_sites, read_marks
 
 CANDIDATES = 5
+COMMON = 50  # a fingerprint in more versions than this is boilerplate for the candidate vote
 
 
 def _signed(value: int) -> int:
@@ -54,13 +55,26 @@ def identify(conn: Connection, tenants: frozenset[str], text: str) -> QueryResul
         raise invalid(f"the text has {prints.tokens} words or characters; at least 5 are needed to identify a "
                       "document", Detail("paste a longer excerpt", "text"), code="excerpt_too_short")
     wanted = sorted({_signed(int(h)) for h in prints.hashes})
+    # Stop-hashes: a fingerprint shared by more than COMMON versions of the caller's tenants (boilerplate, a standard
+    # clause) says nothing about which document this is and would only flood the vote (it still counts in the
+    # containment below). Each hash is looked up on its own, at most COMMON + 1 rows: bounded work per hash.
+    scoped = sorted(tenants)
+    lookup = (select(fingerprints.c.document_id, fingerprints.c.version)
+              .join(documents, documents.c.document_id == fingerprints.c.document_id)
+              .where(fingerprints.c.hash == bindparam("h"), documents.c.tenant.in_(scoped)).limit(COMMON + 1))
     hits: dict[tuple[str, int], int] = defaultdict(int)
-    for start in range(0, len(wanted), 500):
-        query = (select(fingerprints.c.document_id, fingerprints.c.version, fingerprints.c.hash)
-                 .join(documents, documents.c.document_id == fingerprints.c.document_id)
-                 .where(fingerprints.c.hash.in_(wanted[start:start + 500]), documents.c.tenant.in_(sorted(tenants))))
-        for document_id, version, _ in conn.execute(query):
+    common: list[int] = []
+    for h in wanted:
+        rows = conn.execute(lookup, {"h": h}).all()
+        if len(rows) > COMMON:
+            common.append(h)
+            continue
+        for document_id, version in rows:
             hits[(document_id, int(version))] += 1
+    if not hits and common:  # nothing but boilerplate: vote with it after all (bounded by the limit)
+        for h in common:
+            for document_id, version in conn.execute(lookup, {"h": h}):
+                hits[(document_id, int(version))] += 1
     index = ContentIndex()
     for (document_id, version), _ in sorted(hits.items(), key=lambda kv: -kv[1])[:CANDIDATES]:
         rows = conn.execute(select(fingerprints.c.hash, fingerprints.c.span_start, fingerprints.c.span_end).where(
@@ -118,6 +132,13 @@ def _accuse(conn: Connection, code: tardos.TardosCode, key: bytes, document_id: 
             ids: list[str], y: tardos.Symbols, eps1: float) -> tuple[tardos.Accusation, list[TraceSuspect], str]:
     """Score every copy (codewords from the sealed cache); only the top suspects' rows are read."""
     words = codewords.load(conn, key, code, document_id, version, ids)
+    accusation, named, note = decide(code, ids, words, y, eps1)
+    return accusation, _suspects(conn, accusation, named), note
+
+
+def decide(code: tardos.TardosCode, ids: list[str], words: tardos.Bits, y: tardos.Symbols,
+           eps1: float) -> tuple[tardos.Accusation, bool, str]:
+    """The accusation with the trace's two safeguards: (accusation, whether its accused may be named, note)."""
     accusation = tardos.accuse(code, ids, words, y, eps1=eps1)
     note, named = accusation.note, True
     top = accusation.suspects
@@ -128,7 +149,7 @@ def _accuse(conn: Connection, code: tardos.TardosCode, key: bytes, document_id: 
     if exact > eps1:
         named, note = False, (f"only {accusation.readable} readable positions: an innocent copy would match them all "
                               f"with probability {exact:.2g} > ε₁ = {eps1:g}; no accusation (paste a longer excerpt)")
-    return accusation, _suspects(conn, accusation, named), note
+    return accusation, named, note
 
 
 def copy_ids(conn: Connection, document_id: str, version: int) -> list[str]:

@@ -1,6 +1,7 @@
 """documents pictures and codewords: the picture index (feature descriptors of every page or diagram a picture copy
 was rendered from, keyed by the version file's SHA-256 and the page) and the sealed codeword cache (chunks of issued
-copies' codewords, AES-GCM under a key derived from the document's code key); both derived, not projections
+copies' codewords, AES-GCM under a key derived from the document's code key); both derived, not projections; and
+an index of the content index by version (a trace loads its candidates' fingerprints)
 
 Revision ID: 0013
 Revises: 0012
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_documents_fingerprints_version", "documents_fingerprints", ["document_id", "version"],
+                    unique=False)
     op.create_table(
         "documents_pictures",
         sa.Column("sha256", sa.String(length=64), nullable=False),
@@ -43,3 +46,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("documents_codewords")
     op.drop_table("documents_pictures")
+    op.drop_index("ix_documents_fingerprints_version", table_name="documents_fingerprints")
