@@ -26,11 +26,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +102,38 @@ def _peer(mode: str, job: dict[str, Any]) -> None:
         raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "peer failed")
 
 
+_CONTEXT: dict[str, Any] = {}
+WORKERS = 2
+
+
+def _trial(job: tuple[str, int]) -> dict[str, Any]:
+    """One trial in a worker process (the picture and code come from _CONTEXT, inherited through fork)."""
+    channel, trial = job
+    ctx = _CONTEXT
+    master, code, recipients, words = ctx["master"], ctx["code"], ctx["recipients"], ctx["words"]
+    rng = _seed(ctx["name"], channel, trial)
+    psnr = None
+    if channel in COLLUSIONS:
+        k, how = COLLUSIONS[channel]
+        gang = [int(j) for j in rng.choice(COPIES, size=k, replace=False)]
+        copies = [imagemarks.embed(master, MARK_KEY, words[j]) for j in gang]
+        leaked = channels.jpeg(channels.average(copies) if how == "average" else channels.mix_regions(copies, rng), 75)
+    else:
+        gang = [int(rng.integers(0, COPIES))]
+        copy = imagemarks.embed(master, MARK_KEY, words[gang[0]])
+        psnr = _psnr(copy, ctx["base"])
+        leaked = CHANNELS[channel](copy, rng)
+    started = time.perf_counter()
+    reading = imagemarks.read(master, leaked, MARK_KEY, code.length)
+    accused: set[str] = set()
+    if reading.positions_read:
+        accused = {s.recipient for s in tardos.accuse(code, recipients, words, reading.bits).accused}
+    guilty = {recipients[j] for j in gang}
+    return {"channel": channel, "trial": trial, "gang": gang, "psnr": psnr, "read": reading.positions_read,
+            "seconds": time.perf_counter() - started, "false": bool(accused - guilty),
+            "identified": bool(accused) and accused <= guilty and (channel in COLLUSIONS or accused == guilty)}
+
+
 def _picture_rows(name: str, master: Image, colluders: int, trials: int, peers: bool, console: Any,
                   tmp: Path) -> tuple[dict[str, Any], list[list[str]]]:
     code = tardos.generate_code(KEY, f"bench-{name}", colluders=colluders)
@@ -112,35 +146,18 @@ def _picture_rows(name: str, master: Image, colluders: int, trials: int, peers: 
     psnrs: list[float] = []
     peer_master = master if master.ndim == 3 else cv2.cvtColor(master, cv2.COLOR_GRAY2BGR)
     peer_jobs: list[tuple[str, int, int]] = []  # (channel, trial, leaker)
+    _CONTEXT.update(name=name, master=master, code=code, recipients=recipients, words=words, base=base)
+    jobs = [(channel, trial) for channel in [*CHANNELS, *COLLUSIONS] for trial in range(trials)]
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+        results = list(pool.map(_trial, jobs, chunksize=4))
     for channel in [*CHANNELS, *COLLUSIONS]:
-        identified = false = 0
-        read_counts: list[int] = []
-        seconds: list[float] = []
-        for trial in range(trials):
-            rng = _seed(name, channel, trial)
-            if channel in COLLUSIONS:
-                k, how = COLLUSIONS[channel]
-                gang = [int(j) for j in rng.choice(COPIES, size=k, replace=False)]
-                copies = [imagemarks.embed(master, MARK_KEY, words[j]) for j in gang]
-                leaked = channels.jpeg(channels.average(copies) if how == "average"
-                                       else channels.mix_regions(copies, rng), 75)
-            else:
-                gang = [int(rng.integers(0, COPIES))]
-                copy = imagemarks.embed(master, MARK_KEY, words[gang[0]])
-                if len(psnrs) < 20:
-                    psnrs.append(_psnr(copy, base))
-                leaked = CHANNELS[channel](copy, rng)
-                peer_jobs.append((channel, trial, gang[0]))
-            started = time.perf_counter()
-            reading = imagemarks.read(master, leaked, MARK_KEY, code.length)
-            accused: set[str] = set()
-            if reading.positions_read:
-                accused = {s.recipient for s in tardos.accuse(code, recipients, words, reading.bits).accused}
-            seconds.append(time.perf_counter() - started)
-            guilty = {recipients[j] for j in gang}
-            false += bool(accused - guilty)
-            identified += bool(accused) and accused <= guilty and (channel in COLLUSIONS or accused == guilty)
-            read_counts.append(reading.positions_read)
+        mine = [r for r in results if r["channel"] == channel]
+        identified = sum(r["identified"] for r in mine)
+        false = sum(r["false"] for r in mine)
+        read_counts = [r["read"] for r in mine]
+        seconds = [r["seconds"] for r in mine]
+        psnrs += [r["psnr"] for r in mine if r["psnr"] is not None][:20 - len(psnrs)]
+        peer_jobs += [(channel, r["trial"], r["gang"][0]) for r in mine if channel not in COLLUSIONS]
         out["channels"][channel] = {"trials": trials, "identified": identified, "false_accusations": false,
                                     "positions_read_mean": float(np.mean(read_counts)),
                                     "read_seconds_mean": float(np.mean(seconds))}

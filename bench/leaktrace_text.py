@@ -16,7 +16,7 @@ identified = at least one colluder accused and no innocent.
 **Trace time** (``timing_section``, SQLite file, the product's code path): one document with 100,000 copies issued
 through :func:`registry.issue_copies` (one log entry each); ``trace.trace`` of a 1,000-character excerpt, median of
 5 (identification, reading, all 100,000 copies scored, the trace recorded on the log). **Identification among
-100,000 documents**: 100,000 generated specifications' content-index rows (the ``documents_documents``,
+100,000 documents**: 100,000 generated documents' content-index rows (the ``documents_documents``,
 ``documents_versions`` and ``documents_fingerprints`` tables the registry projects) bulk-loaded into the same
 database — not appended through the log one by one, which would only measure the ledger again — and
 :func:`trace.identify` on 50 excerpts of 300 characters (median and p95).
@@ -161,7 +161,8 @@ def _bulk_documents(conn: Any, count: int, console: Any) -> list[tuple[str, str,
     """``count`` generated documents' index rows, bulk-loaded; returns a few of their texts for queries.
 
     Half are the demo's specifications (boilerplate sentences with varying numbers, as real specifications of one
-    plant share them), half Zipf-distributed synthetic prose (bench/documents.py's writer), 40 sentences each."""
+    plant share them; their first 1,200 characters), half Zipf-distributed synthetic prose (bench/documents.py's
+    writer, 15 sentences): about 1,100 characters each, so that 100,000 of them fit a bench run."""
     rng = random.Random("identify")
     corpus = _writer()
     writer = corpus.Writer(random.Random("identify-writer"))
@@ -171,9 +172,9 @@ def _bulk_documents(conn: Any, count: int, console: Any) -> list[tuple[str, str,
     for n in range(count):
         chinese = n % 2 == 1
         if n % 4 < 2:
-            text = corpus.join(writer.document(chinese, 40), chinese)
+            text = corpus.join(writer.document(chinese, 15), chinese)
         else:
-            _, text = doctexts.spec_text(rng, "zh" if chinese else "en", n)
+            text = doctexts.spec_text(rng, "zh" if chinese else "en", n)[1][:1200]
         document_id = f"RT-DOC-2025-{n + 1:06d}"
         prints = contentindex.fingerprint(text)
         batch_docs.append({"document_id": document_id, "tenant": "group-north", "title": "t", "level": "secret",
