@@ -12,7 +12,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   need_apt+=(chromium)
 fi
 if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then
-  need_apt+=(fonts-noto-cjk)  # so that screenshots of the Chinese console show glyphs, not boxes
+  need_apt+=(fonts-noto-cjk)  # rendered document pages in Chinese; screenshots of the Chinese console
+fi
+if ! dpkg -s fonts-dejavu-core >/dev/null 2>&1; then
+  need_apt+=(fonts-dejavu-core)  # rendered document pages in Latin script
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "${CI:-}" = "true" ] || [ "${REETRACE_INSTALL_SYSTEM_DEPS:-}" = "1" ]; then
@@ -21,7 +24,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   else
-    echo "note: ${need_apt[*]} not installed; tests needing PostgreSQL or Chromium will be skipped (fonts only affect screenshots)" \
+    echo "note: ${need_apt[*]} not installed; tests needing PostgreSQL, Chromium or the fonts will be skipped" \
          "(set REETRACE_INSTALL_SYSTEM_DEPS=1, or run as CI=true, to install them)"
   fi
 fi

@@ -36,6 +36,19 @@ def shared_dir() -> Path:
     return path
 
 
+SYSTEM_FONTS = {"fonts-noto-cjk": "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                "fonts-dejavu-core": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"}
+
+
+@pytest.fixture(scope="session")
+def system_fonts() -> None:
+    """The fonts rendered pages are drawn with (Debian packages); skips (fails on CI) when one is absent."""
+    missing = [package for package, path in SYSTEM_FONTS.items() if not Path(path).is_file()]
+    if missing:
+        unavailable(f"fonts not installed: {', '.join(missing)} (apt-get install {' '.join(missing)}; `make test` "
+                    "installs them under CI=true or REETRACE_INSTALL_SYSTEM_DEPS=1)")
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """A private PostgreSQL server for this worker, with a migrated template database; yields the server URL."""

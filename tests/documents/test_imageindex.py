@@ -13,6 +13,8 @@ from reetrace.domains.documents.imageindex import Descriptors, describe, from_by
 from reetrace.domains.documents.pages import render
 from reetrace.errors import Error
 
+pytestmark = pytest.mark.usefixtures("system_fonts")  # pages are drawn with DejaVu Sans
+
 VOCABULARY = sorted(set(EN_TEXT.replace(".", "").replace(",", "").split()))
 
 

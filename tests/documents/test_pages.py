@@ -16,6 +16,8 @@ from reetrace.domains.documents.extract import pdf_pages
 from reetrace.domains.documents.pages import ERASED, banner, find_font, read_shifts, render, to_pdf
 from reetrace.errors import Error
 
+pytestmark = pytest.mark.usefixtures("system_fonts")  # pages are drawn with Noto Sans CJK and DejaVu Sans
+
 TABLE = "stage\ttemperature °C\tflow\nextraction\t35\t1200 L/h\nstripping with hydrochloric acid\t40\t800 L/h\n"
 DOC = f"# 工艺规程 PS-8\n\n{TABLE}\n{ZH_TEXT}\n## Part 2\n\n{EN_TEXT}"
 

@@ -20,6 +20,8 @@ from reetrace.domains.personnel.models import Caller
 from reetrace.errors import Error
 from support.travel_world import World, build_world
 
+pytestmark = pytest.mark.usefixtures("system_fonts")  # pages are drawn with Noto Sans CJK and DejaVu Sans
+
 NORTH = Caller.of("officer.n", "group-north")
 SOUTH = Caller.of("officer.s", "group-south")
 

@@ -51,3 +51,24 @@ def test_every_planted_leak_is_traced_to_its_copies(container: Container) -> Non
 
 def test_no_plan_no_findings(container: Container) -> None:
     assert documents.analyse_documents(container) == []
+
+
+@pytest.mark.slow
+def test_a_machine_without_system_fonts_still_plants_and_traces(container: Container,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh machine with only Python: no CJK font (Chinese PDF copies are skipped with the reason), no DejaVu
+    (Latin pages drawn with Pillow's built-in font); the three leaks are still planted and traced."""
+    from reetrace.domains.documents import pages
+
+    monkeypatch.setattr(pages, "CJK_FONT_PATHS", ())
+    monkeypatch.setattr(pages, "LATIN_FONT_PATHS", ())
+    monkeypatch.delenv("REETRACE_CJK_FONT", raising=False)
+    monkeypatch.delenv("REETRACE_FONT", raising=False)
+    world = build_world(container)
+    for n in range(24):
+        world.person(enterprise_id="ENT-N1" if n % 2 else "ENT-S1")
+    plan = documents.DocumentsPlan(documents=12, diagrams=3, copies=120, recipients_per_document=12,
+                                   pdf_documents=6, png_diagrams=1)
+    documents.build_documents(container, random.Random(SEED + 1), plan, lambda w, n: None)
+    found = documents.analyse_documents(container)
+    assert len(found) == 3 and all(f.ok for f in found), found
