@@ -86,6 +86,11 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
     ("doc.officer.a", "POST", f"{D}/copies/{NO_COPY}/access", {"action": "open"}, 404, "not_found"),
     ("doc.officer.a", "POST", f"{D}/copies/{NO_COPY}/access", {"action": "copy"}, 400, "invalid_request"),
     ("doc.officer.a", "POST", f"{D}/copies/RT-CPY-x/access", {"action": "open"}, 400, "invalid_request"),
+    ("doc.officer.a", "GET", f"{D}/copies/{NO_COPY}/file", None, 404, "not_found"),
+    ("doc.officer.a", "GET", f"{D}/copies/{NO_COPY}/file?format=docx", None, 400, "invalid_request"),
+    ("doc.officer.a", "GET", f"{D}/copies/RT-CPY-x/file", None, 400, "invalid_request"),
+    ("doc.officer.a", "POST", f"{D}/{NO_DOC}/copies", {"to": "anna", "device": "pc", "ip": "10.0.0.1",
+                                                      "format": "docx"}, 400, "invalid_request"),
 ]
 
 
@@ -104,6 +109,7 @@ def _calls() -> tuple[list[Any], list[Any]]:
         Call("POST", f"{D}/{doc}/copies", f"{D}/{{document_id}}/copies", issue, json=copy_form),
         Call("POST", f"{D}/trace", f"{D}/trace", trace, form={"text": "x"}),
         Call("POST", f"{D}/copies/{cp}/access", f"{D}/copies/{{copy_id}}/access", read, json={"action": "open"}),
+        Call("GET", f"{D}/copies/{cp}/file", f"{D}/copies/{{copy_id}}/file", issue),
     ]
     c = "/documents"
     console = [

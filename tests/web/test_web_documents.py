@@ -10,6 +10,7 @@ import zipfile
 from typing import Any
 
 import domain_documents as planted
+import numpy as np
 import pytest
 from authz_world import World
 from fastapi.testclient import TestClient
@@ -227,3 +228,37 @@ def test_bad_requests(world: World, user: str, method: str, url: str, body: Any,
     before = world.size()
     assert_error_shape(client.request(method, url, json=body), status, code)
     assert world.size() == before + (1 if status == 404 else 0)  # a miss is audited; bad input writes nothing
+
+
+def test_pdf_and_png_copies_are_downloaded_and_a_photo_of_them_is_traced(world: World) -> None:
+    from PIL import Image
+
+    from reetrace.demo.doctexts import diagram_png
+    from reetrace.domains.documents import channels
+
+    officer = api(world, "doc.officer.a")
+    pdf = officer.get(f"{D}/copies/{world.extra['copy_a']}/file", params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-") and pdf.headers["x-copy-id"] == world.extra["copy_a"]
+    assert logged(world, "documents.copy.opened")[-1]["body"]["action"] == "download"  # the download is recorded
+    _, data = diagram_png(__import__("random").Random(5), 3)
+    made = officer.post(D, files={"file": ("flow.png", data, "image/png")},
+                        data={"title": "flow", "level": "secret", "recipients": "anna,adam"}).json()
+    issued = {who: officer.post(f"{made['href']}/copies", json={"to": who, "device": "pc", "ip": "10.0.0.9"})
+              for who in ("anna", "adam")}
+    assert all(r.status_code == 201 and r.headers["content-type"] == "image/png" for r in issued.values())
+    text = officer.post(f"{made['href']}/copies", json={"to": "anna", "device": "pc", "ip": "10.0.0.9",
+                                                        "format": "text"})
+    assert_error_shape(text, 400, "bad_format")
+    picture = np.asarray(Image.open(io.BytesIO(issued["adam"].content)))
+    photo = io.BytesIO()
+    Image.fromarray(channels.phone_photo(picture, np.random.default_rng(4))).save(photo, format="JPEG")
+    result = officer.post(f"{D}/trace", files={"file": ("photo.jpg", photo.getvalue(), "image/jpeg")}).json()
+    assert result["verdict"] == "accused" and result["document_id"] == made["document_id"]
+    assert [s["copy_id"] for s in result["suspects"] if s["accused"]] == [issued["adam"].headers["x-copy-id"]]
+    # the other group neither downloads this copy nor finds the picture among its own
+    other = api(world, "doc.officer.b")
+    assert_error_shape(other.get(f"{D}/copies/{issued['adam'].headers['x-copy-id']}/file",
+                                 params={"format": "png"}), 404, "not_found")
+    assert other.post(f"{D}/trace", files={"file": ("photo.jpg", photo.getvalue(), "image/jpeg")}).json()[
+        "verdict"] == "not_ours"
