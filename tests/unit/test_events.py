@@ -37,6 +37,7 @@ def test_canonical_json_equals_the_reference_implementation(value: object) -> No
     {"b": 1, "a": "é\n\u2028\x7f\x1f"},
     {"\U0001f600": 1, "\ufb33": 2},  # keys beyond the BMP sort by UTF-16 code units
     [1.0, 100.0, 1e21, 1e-7, -0.0, 2**53 - 1],
+    {"q": [0.98, 0.0001, 0.00009999, 1e-05, -0.5, 4503599627370495.5, 600.0, 1 / 3]},  # the repr fast path's edges
 ])
 def test_canonical_json_edge_cases(value: object) -> None:
     assert canonical_json(value) == rfc8785.dumps(value)

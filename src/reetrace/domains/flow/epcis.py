@@ -21,7 +21,16 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 GS1_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 REETRACE_NS = "https://reetrace.org/voc/flow/"
@@ -149,6 +158,7 @@ class _Event(BaseModel):
     source_list: tuple[Source, ...] = Field(default=(), alias="sourceList")
     destination_list: tuple[Destination, ...] = Field(default=(), alias="destinationList")
     sensor_element_list: tuple[dict[str, Any], ...] = Field(default=(), alias="sensorElementList")
+    _master: tuple[LotMasterData, ...] = PrivateAttr(default=())  # ilmd's lot master data, validated once
 
     @field_validator("event_time", "record_time")
     @classmethod
@@ -166,7 +176,8 @@ class _Event(BaseModel):
         if step is not None and step not in PROCESS_STEPS:
             raise ValueError(f"unknown process step {step!r}: one of {', '.join(PROCESS_STEPS)}")
         try:
-            self.lot_master_data()
+            ilmd = getattr(self, "ilmd", None) or {}
+            self._master = MASTER_DATA.validate_python(ilmd.get(PREFIX + "lotMasterData", []))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(map(str, first["loc"]))
@@ -184,8 +195,8 @@ class _Event(BaseModel):
         return None if user is None else str(user)
 
     def lot_master_data(self) -> tuple[LotMasterData, ...]:
-        ilmd = getattr(self, "ilmd", None) or {}
-        return MASTER_DATA.validate_python(ilmd.get(PREFIX + "lotMasterData", []))
+        """The lot master data in ``ilmd`` (validated with the event: the model is frozen)."""
+        return self._master
 
 
 class ObjectEvent(_Event):

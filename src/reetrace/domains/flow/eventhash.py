@@ -31,9 +31,13 @@ ORDER = ("errorDeclaration", "parentID", "epcList", "inputEPCList", "childEPCs",
          "inputQuantityList", "outputEPCList", "outputQuantityList", "action", "transformationID", "bizStep",
          "disposition", "persistentDisposition", "readPoint", "bizLocation", "bizTransactionList", "sourceList",
          "destinationList", "sensorElementList", "ilmd", "certificationInfo")
+RANK = {name: n for n, name in enumerate(ORDER)}
+LAST = len(ORDER)
 LEFT_OUT = {"type", "eventTime", "eventTimeZoneOffset", "recordTime", "eventID", "@context"}
 CBV_PREFIX = {"bizStep": "BizStep-", "disposition": "Disp-", "bizTransaction.type": "BTT-", "source.type": "SDT-",
               "destination.type": "SDT-", "errorDeclaration.reason": "ER-"}
+
+DEFAULT_SPACES = {PREFIX[:-1]: REETRACE_NS}
 
 
 def event_hash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
@@ -43,19 +47,29 @@ def event_hash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = 
 
 
 def prehash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = None) -> str:
-    spaces = {PREFIX[:-1]: REETRACE_NS, **(namespaces or {})}
-    parts = [f"eventType={event['type']}", f"eventTime={utc_millis(str(event['eventTime']))}",
+    spaces = {PREFIX[:-1]: REETRACE_NS, **namespaces} if namespaces else DEFAULT_SPACES
+    parts = [f"eventType={event['type']}eventTime={utc_millis(str(event['eventTime']))}"
              f"eventTimeZoneOffset={event['eventTimeZoneOffset']}"]
-    for name in ORDER:
-        if name in event and event[name] not in (None, [], {}):
-            parts.append(_field(name, event[name], spaces))
-    extensions = sorted(_extension(k, v, spaces) for k, v in event.items() if k not in LEFT_OUT and k not in ORDER)
+    for name in [name for name in ORDER if name in event]:
+        value = event[name]
+        if value is not None and value != [] and value != {}:
+            parts.append(_field(name, value, spaces))
+    extensions = [_extension(k, v, spaces) for k, v in event.items() if k not in RANK and k not in LEFT_OUT]
+    extensions.sort()
     return "".join(parts + extensions)
 
 
 def utc_millis(text: str) -> str:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return utc_millis_of(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+def utc_millis_of(moment: datetime) -> str:
+    """An aware time in UTC with milliseconds: ``2026-03-01T00:00:00.000Z``."""
+    moment = moment.astimezone(UTC)
+    if moment.year < 1000:  # as strftime writes the year (unpadded), so that such hashes stay what they were
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
 
 
 def _field(name: str, value: Any, spaces: Mapping[str, str]) -> str:
@@ -98,6 +112,8 @@ def quantity_list_prehash(name: str, elements: Any) -> str:
 
 
 def number(value: Any) -> str:
+    if type(value) is int and -(2**53) <= value <= 2**53:  # exact as a float: the same digits
+        return str(value)
     as_float = float(value)
     return str(int(as_float)) if as_float.is_integer() else repr(as_float)
 
@@ -132,16 +148,22 @@ def cbv(kind: str, value: str) -> str:
 
 def _extension(key: str, value: Any, spaces: Mapping[str, str]) -> str:
     prefix, _, local = key.partition(":")
-    namespace = spaces.get(prefix, prefix) if local else ""
-    name = f"{{{namespace}}}{local}" if local else key
-    return _generic(name, value, spaces)
+    return _generic(f"{{{spaces.get(prefix, prefix)}}}{local}" if local else key, value, spaces)
 
 
 def _generic(name: str, value: Any, spaces: Mapping[str, str]) -> str:
-    if isinstance(value, Mapping):
-        return name + "".join(sorted(_extension(k, v, spaces) for k, v in value.items()))
-    if isinstance(value, list | tuple):
-        return "".join(sorted(_generic(name, v, spaces) for v in value))
+    kind = type(value)  # exact types first (cheap); the isinstance checks below keep subclasses and other mappings
+    if kind is str:
+        return f"{name}={value}"
+    if kind is dict or (kind is not list and kind is not tuple and isinstance(value, Mapping)):
+        members = []
+        for key, item in value.items():  # _extension, inlined
+            prefix, _, local = key.partition(":")
+            members.append(_generic(f"{{{spaces.get(prefix, prefix)}}}{local}" if local else key, item, spaces))
+        members.sort()
+        return name + "".join(members)
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
+        return "".join(sorted([_generic(name, v, spaces) for v in value]))
     if isinstance(value, bool):
         return f"{name}={str(value).lower()}"
     if isinstance(value, int | float):

@@ -8,6 +8,7 @@ which the service raises as an alert with its evidence.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -37,6 +38,12 @@ class YieldRules:
         return self.steps.get(step, self.default)
 
     @classmethod
+    def current(cls, path: Path = YIELDS) -> YieldRules:
+        """The rules in ``path``, read again only when the file changes (its size or modification time)."""
+        stat = path.stat()
+        return _load_cached(path, stat.st_mtime_ns, stat.st_size)
+
+    @classmethod
     def load(cls, path: Path = YIELDS) -> YieldRules:
         data = path.read_bytes()
         try:
@@ -47,6 +54,11 @@ class YieldRules:
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
             raise invalid(f"{path.name}: the yield rules are not valid: {exc}", Detail(str(exc), path.name),
                           code="bad_rules") from None
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(path: Path, mtime_ns: int, size: int) -> YieldRules:
+    return YieldRules.load(path)
 
 
 def _tolerance(values: Mapping[str, object], where: str) -> Tolerance:

@@ -1,0 +1,204 @@
+"""Capture of large documents in one batch: the same per-event semantics as one event per capture.
+
+The batched path checks every event first, appends one log entry per event, and writes each read table with one
+multi-row insert, reusing the models, balances and canonical bytes computed during the checks. These tests hold it to
+the one-by-one behaviour: duplicates inside a document, one bad event storing nothing, gap alerts pointing at their
+own log entry, projections equal to capturing event by event and to a replay of the log, entries that are exactly
+``canonical_entry`` of their event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flow_chain import NORTH, create, master, record, ship, transform
+from personnel_people import add_enterprises, state
+from sqlalchemy import select
+
+from reetrace.container import Container, build_container
+from reetrace.domains.alerts.tables import alerts
+from reetrace.domains.flow.service import EventInput, capture
+from reetrace.domains.flow.tables import balances, lot_links, lots, shipments
+from reetrace.domains.flow.tables import events as flow_events
+from reetrace.errors import Error
+from reetrace.events import canonical_entry, canonical_json, event_from_entry
+from reetrace.settings import Settings
+from reetrace.storage.engine import read_transaction, write_transaction
+from reetrace.storage.replay import replay
+from reetrace.storage.tables import log_entries
+
+
+def chains(count: int, *, start: int = 0) -> list[dict[str, Any]]:
+    """``count`` chains of seven events (two mines to a shipped magnet), lots suffixed with their chain number."""
+    out: list[dict[str, Any]] = []
+    for i in range(start, start + count):
+        a, b, mix, dy, nd, mag = (f"{p}-{i}" for p in ("CA", "CB", "MIX", "DY", "ND", "MAG"))
+        out += [create(a, 600, "concentrate", 0.5, Nd=0.8, Dy=0.2),
+                create(b, 400, "concentrate", 0.5, Nd=0.9, Dy=0.1),
+                transform([(a, 600), (b, 400)], [(mix, 500, master(mix, "mixed_carbonate", 0.98, Nd=0.84, Dy=0.16))],
+                          "cracking"),
+                transform([(mix, 500)], [(dy, 78, master(dy, "separated_oxide", 0.995, element="Dy")),
+                                         (nd, 410, master(nd, "separated_oxide", 0.995, element="Nd"))],
+                          "solvent_extraction"),
+                transform([(nd, 410)], [(mag, 1300, master(mag, "magnet", 0.31, Nd=1.0))], "magnet_sintering"),
+                ship(mag, 800, f"BUYER-{i % 3}", end_user="Wind turbine maker"),
+                ship(mag, 500, f"BUYER-{(i + 1) % 3}")]
+    return out
+
+
+def diverted(i: int) -> dict[str, Any]:
+    """The separation of chain ``i`` with half of its dysprosium gone (a mass-balance gap)."""
+    dy, nd = f"DY-{i}", f"ND-{i}"
+    return transform([(f"MIX-{i}", 500)], [(dy, 40, master(dy, "separated_oxide", 0.995, element="Dy")),
+                                           (nd, 410, master(nd, "separated_oxide", 0.995, element="Nd"))],
+                     "solvent_extraction")
+
+
+def flow_tables(container: Container) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows of the flow read tables filled by capture, without log indices (alerts shift them one by one)."""
+    out = {}
+    with read_transaction(container.engine) as conn:
+        for table in (flow_events, lots, lot_links, balances, shipments):
+            columns = [c for c in table.c if c.name != "entry_idx"]
+            out[table.name] = sorted((tuple(r) for r in conn.execute(select(*columns))), key=repr)
+    return out
+
+
+def test_a_large_document_is_stored_event_by_event(world: Container) -> None:
+    events = chains(40)
+    report = record(world, *events)
+    assert (report.events, report.stored, report.duplicates) == (280, 280, 0)
+    assert report.last_index is not None and report.first_index is not None
+    assert report.last_index - report.first_index == 279  # one log entry per event
+    with read_transaction(world.engine) as conn:
+        stored = conn.execute(select(flow_events.c.event_hash, flow_events.c.entry_idx)
+                              .order_by(flow_events.c.entry_idx)).all()
+    assert [h for h, _ in stored] == list(report.hashes)
+    assert [i for _, i in stored] == list(range(report.first_index, report.last_index + 1))
+
+
+def test_duplicates_inside_one_document_are_stored_once(world: Container) -> None:
+    events = chains(20)
+    doubled = [*events[:70], events[3], *events[70:], events[0], events[139]]
+    report = record(world, *doubled)
+    assert (report.events, report.stored, report.duplicates) == (143, 140, 3)
+    before = state(world)
+    again = record(world, *reversed(events))  # the whole document again, in another order
+    assert (again.stored, again.duplicates) == (0, 140)
+    assert state(world) == before
+
+
+def test_one_bad_event_at_the_end_of_a_large_document_stores_nothing(world: Container) -> None:
+    record(world, *chains(2))
+    before = state(world)
+    bad = transform([("GHOST", 10)], [("OUT", 1, master("OUT", "concentrate", 0.5, Nd=1.0))], "cracking")
+    with pytest.raises(Error) as err:
+        record(world, *chains(30, start=2), bad)
+    assert err.value.code == "unknown_lot" and "event[210].inputQuantityList[0]" in err.value.diagnostics()
+    assert state(world) == before
+
+
+def test_gap_alerts_in_a_batch_point_at_their_own_log_entries(world: Container) -> None:
+    events = chains(12)
+    events[7 * 4 + 3] = diverted(4)
+    events[7 * 9 + 3] = diverted(9)
+    report = record(world, *events)
+    assert report.stored == 84 and len(report.alerts) == 2
+    assert report.first_index is not None
+    with read_transaction(world.engine) as conn:
+        raised = conn.execute(select(alerts.c.alert_id, alerts.c.evidence)).all()
+    evidence = {a.alert_id: json.loads(a.evidence) for a in raised}
+    assert set(evidence) == set(report.alerts)
+    for n, chain_no in ((7 * 4 + 3, 4), (7 * 9 + 3, 9)):
+        found = [e for e in evidence.values() if e["event_hash"] == report.hashes[n]]
+        assert len(found) == 1, chain_no
+        assert found[0]["log_index"] == report.first_index + n
+        assert found[0]["elements"][0]["element"] == "Dy" and found[0]["elements"][0]["out_kg"] == pytest.approx(39.8)
+
+
+def test_projections_equal_replay_and_capturing_event_by_event(backend: Settings, world: Container) -> None:
+    """One document of 105 events: its read tables equal a replay of the log and (on SQLite, a second database)
+    the same events captured one per unit of work."""
+    events = chains(15)
+    events[7 * 2 + 3] = diverted(2)
+    record(world, *events)
+    batched = flow_tables(world)
+    assert [len(batched[t]) for t in ("flow_events", "flow_lots", "flow_balances", "flow_shipments")] == [
+        105, 90, 15 * 2 + 15 * 2 + 15, 30]
+    with write_transaction(world.engine) as conn:
+        assert replay(conn, world.kinds).differences == 0
+    assert flow_tables(world) == batched
+    if not backend.is_sqlite:
+        return
+    other = build_container(replace(backend, home=backend.home.parent / "one-by-one"))
+    try:
+        add_enterprises(other)
+        for event in events:
+            record(other, event)
+        single = flow_tables(other)
+    finally:
+        other.close()
+    assert batched == single
+
+
+def test_log_entries_are_the_canonical_entries_of_their_events(world: Container) -> None:
+    """The entry written with the event's canonical bytes spliced in equals ``canonical_entry`` of the event."""
+    odd = create("ODD", 600.0, "ore", 0.05, La=0.00001, Ce=1e-7, Nd=0.5)  # floats json.dumps writes differently
+    odd["reetrace:note"] = {"\U0001f600 key": [1.0, 2.5, 4503599627370495.5, "\u2028 \x7f"], "b": None, "a": True}
+    odd_ns = {**create("NS", 5, "ore", 0.1, Nd=1.0), "ex:field": "x"}
+    with world.unit_of_work() as (uow, _):
+        report = capture(uow, NORTH, "ENT-N1", [EventInput("event[0]", odd), EventInput("event[1]", odd_ns,
+                                                                                       {"ex": "https://ex.org/"}),
+                                                *[EventInput(f"event[{n + 2}]", e) for n, e in enumerate(chains(2))]])
+    assert report.stored == 16
+    with read_transaction(world.engine) as conn:
+        entries = conn.execute(select(log_entries.c.entry).where(log_entries.c.kind == "flow.event.captured")
+                               .order_by(log_entries.c.idx)).scalars().all()
+        documents = dict(conn.execute(select(flow_events.c.event_hash, flow_events.c.document)).all())
+    assert len(entries) == 16
+    for entry in entries:
+        event = event_from_entry(entry)
+        assert canonical_entry(event) == entry
+        assert documents[event.body["event_hash"]].encode("utf-8") == canonical_json(event.body["event"])
+    first = event_from_entry(entries[0]).body
+    assert first["event"]["reetrace:note"]["\U0001f600 key"][0] == 1.0 and first["namespaces"] == {}
+    assert event_from_entry(entries[1]).body["namespaces"] == {"ex": "https://ex.org/"}
+
+
+def test_an_event_with_python_values_is_logged_in_its_json_form(world: Container) -> None:
+    """A time given as a ``datetime`` (as a spreadsheet reader gives it) is logged as ISO 8601 text."""
+    from datetime import datetime, timedelta, timezone
+
+    event = create("XL-1", 5, "ore", 0.1, Nd=1.0)
+    event["eventTime"] = datetime(2026, 3, 1, 8, 0, tzinfo=timezone(timedelta(hours=8)))
+    report = record(world, event)
+    assert report.stored == 1
+    again = record(world, create("XL-1", 5, "ore", 0.1, Nd=1.0))  # the same event written as text
+    assert (again.stored, again.duplicates) == (0, 1)
+    with read_transaction(world.engine) as conn:
+        entry = conn.execute(select(log_entries.c.entry)
+                             .where(log_entries.c.kind == "flow.event.captured")).scalar_one()
+        document = conn.execute(select(flow_events.c.document)).scalar_one()
+    logged = event_from_entry(entry)
+    assert logged.body["event"]["eventTime"] == "2026-03-01T08:00:00+08:00"
+    assert canonical_entry(logged) == entry and document.encode("utf-8") == canonical_json(logged.body["event"])
+
+
+def test_yield_rules_are_read_again_when_the_file_changes(tmp_path: Path) -> None:
+    from reetrace.domains.flow.massbalance import YieldRules
+
+    rules = tmp_path / "yields.toml"
+    rules.write_text('version = "1"\n[default]\nmin_yield = 0.9\nmax_yield = 1.02\n', encoding="utf-8")
+    first = YieldRules.current(rules)
+    assert YieldRules.current(rules) is first  # cached while the file is unchanged
+    rules.write_text('version = "2"\n[default]\nmin_yield = 0.85\nmax_yield = 1.05\n', encoding="utf-8")
+    second = YieldRules.current(rules)
+    assert (second.version, second.default.min_yield) == ("2", 0.85)
+    rules.write_text('version = "3"\n[default]\nmin_yield = 1.5\nmax_yield = 1.0\n', encoding="utf-8")
+    with pytest.raises(Error) as err:
+        YieldRules.current(rules)
+    assert err.value.code == "bad_rules"
