@@ -5,14 +5,15 @@ the bad inputs (corrupt pictures, tiny pictures, unrelated pictures, a wrong for
 from __future__ import annotations
 
 import io
+import random
 
 import numpy as np
 import pytest
 from PIL import Image
-from spec_texts import EN_TEXT, long_spec
+from spec_texts import EN_TEXT
 
 from reetrace.container import Container
-from reetrace.demo.doctexts import diagram_png
+from reetrace.demo.doctexts import diagram_png, spec_text
 from reetrace.domains.documents import channels, pictures, registry
 from reetrace.domains.documents.extract import pdf_pages
 from reetrace.domains.documents.models import TraceResult
@@ -71,7 +72,9 @@ def _accused(result: TraceResult) -> set[str]:
 @pytest.mark.slow
 def test_a_pdf_copy_photographed_scanned_and_cropped_names_its_recipient(world: World) -> None:
     people = _people(world, 6)
-    doc = _register(world, (long_spec(2) + "\n" + EN_TEXT).encode(), "spec.md", people)
+    # a Chinese process specification with a parameter table, then an English one: two or three pages
+    text = spec_text(random.Random(5), "zh", 1)[1] + "\n" + spec_text(random.Random(6), "en", 2)[1] + EN_TEXT
+    doc = _register(world, text.encode(), "spec.md", people)
     ids = _issue(world, doc, people)
     pdf = _file(world, ids[2], "pdf")
     assert pdf.media_type == "application/pdf" and pdf.data.startswith(b"%PDF-")
@@ -98,7 +101,7 @@ def test_a_pdf_copy_photographed_scanned_and_cropped_names_its_recipient(world: 
 @pytest.mark.slow
 def test_a_diagram_mixed_by_two_colluders_names_one_of_them_and_no_innocent(world: World) -> None:
     people = _people(world, 8)
-    _, data = diagram_png(__import__("random").Random(3), 7)
+    _, data = diagram_png(random.Random(3), 7)
     doc = _register(world, data, "flow.png", people)
     ids = _issue(world, doc, people)
     copies = [np.asarray(Image.open(io.BytesIO(_file(world, ids[k], "png").data))) for k in (1, 4)]
@@ -112,7 +115,7 @@ def test_a_diagram_mixed_by_two_colluders_names_one_of_them_and_no_innocent(worl
 
 def test_bad_pictures_get_clear_answers(world: World) -> None:
     people = _people(world, 2)
-    _, data = diagram_png(__import__("random").Random(4), 8)
+    _, data = diagram_png(random.Random(4), 8)
     doc = _register(world, data, "flow.png", people)
     ids = _issue(world, doc, people)
     with pytest.raises(Error) as caught:

@@ -36,7 +36,8 @@ def test_every_planted_leak_is_traced_to_its_copies(container: Container) -> Non
         assert conn.execute(select(func.count()).select_from(pictures)).scalar_one() >= 3  # pages and diagrams
     home = container.settings.home
     assert {p.name for p in home.glob("leak-*")} == {"leak-excerpt.txt", "leak-photo.jpg", "leak-diagram.png"}
-    assert len((home / "leak-excerpt.txt").read_text(encoding="utf-8").strip()) == SMALL.excerpt_characters
+    excerpt = (home / "leak-excerpt.txt").read_text(encoding="utf-8").strip()
+    assert SMALL.excerpt_characters - 2 <= len(excerpt) <= SMALL.excerpt_characters
     found = documents.analyse_documents(container)
     assert [f.check for f in found] == ["documents: pasted excerpt", "documents: photographed page",
                                         "documents: diagram leaked by two colluders"]

@@ -195,7 +195,7 @@ def _plant_excerpt(c: Container, rng: random.Random, plan: DocumentsPlan,
     leaker = rng.choice(issued)
     text = leaker.text or ""
     start = text.index("## ", 10)  # from the second section on: the body, not the title
-    excerpt = channel(text[start:start + int(plan.excerpt_characters * 1.1)])[:plan.excerpt_characters]
+    excerpt = channel(text[start:start + int(plan.excerpt_characters * 1.1)])[:plan.excerpt_characters].rstrip()
     path = c.settings.home / "leak-excerpt.txt"
     path.write_text(excerpt + "\n", encoding="utf-8")
     return {"file": path.name, "tenant": tenant, "document": document_id, "copies": [leaker.copy_id],

@@ -52,6 +52,7 @@ Image = npt.NDArray[np.uint8]
 Format = Literal["text", "pdf", "png"]
 DPI = 150
 MAX_PIXELS = 40_000_000
+MAX_PAGES_TRIED = 8  # every page of a document this short is tried when the ranked ones do not register
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,6 +272,10 @@ def read_picture(conn: Connection, vault: Vault, caller: Caller, leaked: list[Im
             continue
         pages_tried = [int(cast(tuple[str, int, int], r.key)[2]) for r in options]
         tried = [(p, imagemarks.register(found.images[p - 1], image)) for p in pages_tried]
+        if not any(r.ok for _, r in tried) and len(found.images) <= MAX_PAGES_TRIED:
+            # a short document whose pages share passages: the picture may show another page than the index ranked
+            tried += [(p, imagemarks.register(found.images[p - 1], image))
+                      for p in range(1, len(found.images) + 1) if p not in pages_tried]
         page, registration = max(tried, key=lambda t: (t[1].ok, t[1].quality))
         inliers = max(inliers, registration.inliers)
         master = found.images[page - 1]
