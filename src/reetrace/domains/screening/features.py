@@ -3,9 +3,13 @@
 Tokens are aligned one-to-one, best pairs first (equal, same spelling within an edit distance, same sound by the
 consonant skeleton of :mod:`.phonetic`, or an initial); what is left over on each side is then told apart: a token
 *substituted* (left over on both sides: "Abdul Hamid" / "Abdul Ghani" are two people) weighs against a match much more
-than a token *missing* on one side (an extra middle name, a patronymic). Numbers and generational numerals (II, IX)
-must agree. Each feature is a number in 0..1; the scorer's weights are data (``scorer.toml``), trained on the dev
-half of the benchmark by ``bench/screening.py --train``, and every score lists each feature's contribution.
+than a token *missing* on one side (an extra middle name, a patronymic). Beyond spelling and sound, a token matches
+its usual short form ("Ted" / "Theodore", from ``nicknames.toml``), "bin" matches "ibn", and when both names read as
+romanised Chinese (:mod:`.romanise`) a Wade-Giles or Cantonese spelling matches its pinyin ("Hsu" / "Xu",
+"Tse-tung" / "Zedong"). Two adjacent tokens left over on one side may match one token on the other run together
+("Patr ushev" / "Patrushev"). Numbers and generational numerals (II, IX) must agree. Each feature is a number in
+0..1; the scorer's weights are data (``scorer.toml``), trained on the dev half of the benchmark by
+``bench/screening.py --train``, and every score lists each feature's contribution.
 """
 
 from __future__ import annotations
@@ -21,17 +25,23 @@ from importlib import resources
 from rapidfuzz.distance import Levenshtein
 
 from .normalise import NameForm
-from .phonetic import is_vowelless, sounds_alike
+from .phonetic import is_vowelless, phonetic_key, sounds_alike
+from .romanise import is_sinitic, readings
 
 TOKEN_FLOOR = 0.7  # below this edit similarity two tokens do not match (unless they sound alike)
 SHORT_TOKEN = 3  # tokens this short match only when equal, sounding alike, or as an initial
 PHONETIC = 0.9  # similarity given to two tokens that sound alike but are spelled apart
 UNWRITTEN_VOWELS = 0.95  # ... when one of them is written without vowels (Arabic, Hebrew): the best evidence there is
 INITIAL = 0.8
+NICKNAME = 0.9  # "Ted" / "Theodore"
+ROMANISED = 0.95  # "Hsu" / "Xu": one Chinese syllable in two romanisations
+SOUND_KINDS = frozenset({"phonetic", "nickname", "romanised"})  # matched by sound or usage, not by spelling
+_SAME_WORD = {"ibn": "bin", "ben": "bin", "bint": "binti", "el": "al", "ul": "al"}  # particles spelled two ways
+_PARTICLES = frozenset(_SAME_WORD) | frozenset(_SAME_WORD.values())
 
-FEATURES = ("similarity", "substituted", "missing", "spelling", "phonetic", "initials", "order",
-            "common", "numbers_conflict", "numbers_missing", "lone_token", "lineage_swapped", "initial_unsupported",
-            "forms_differ", "spacing", "cross_script")
+FEATURES = ("similarity", "substituted", "substituted_any", "missing", "spelling", "rewritten", "phonetic", "initials",
+            "order", "common", "numbers_conflict", "numbers_missing", "lone_token", "lineage_swapped",
+            "initial_unsupported", "forms_differ", "spacing", "cross_script")
 # Guards whose weights are set, not learned: numbers and generational numerals must agree even where the benchmark's
 # labels call "Trust 2004-1" and "Trust 2005-1" one party; a one-word name ("Christina", "Daksha") is weak evidence
 # against a longer one, though the benchmark has too few such pairs to learn it from.
@@ -44,7 +54,8 @@ COMMON = 25  # a token in at least this many listed names is a common name part 
 PATRONYMIC = frozenset({"bin", "ben", "ibn", "bint", "binti", "ould", "abu", "ap"})
 # A patronymic left over on one side is optional: "Vladimir Putin" / "Vladimir Vladimirovich Putin".
 _PATRONYMIC_WORD = re.compile(r"..(?:ovich|evich|yevich|ovna|evna|yevna|ichna|ogly|oglu|kyzy|qizi|uly)$")
-_ROMAN = frozenset({"ii", "iii", "iv", "vi", "vii", "viii", "ix"})
+_ROMAN_VALUE = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_ROMAN = frozenset(_ROMAN_VALUE)
 _NUMERIC = re.compile(r"\d")
 # Company-form words that mean the same legal form (for "forms_differ").
 _SAME_FORM = {"limited": "ltd", "company": "co", "corporation": "corp", "incorporated": "inc", "cos": "co",
@@ -72,24 +83,71 @@ class Alignment:
 def token_similarity(a: str, b: str) -> tuple[float, str]:
     if a == b:
         return 1.0, "exact"
+    if a in _PARTICLES and b in _PARTICLES and _SAME_WORD.get(a, a) == _SAME_WORD.get(b, b):
+        return ROMANISED, "edit"
+    if _NUMERIC.search(a) or _NUMERIC.search(b) or a in _ROMAN or b in _ROMAN:
+        return (1.0, "edit") if _ROMAN_VALUE.get(a, a) == _ROMAN_VALUE.get(b, b) else (0.0, "")  # "III" / "3"
     if len(a) == 1 or len(b) == 1:
         short, long_ = (a, b) if len(a) == 1 else (b, a)
         return (INITIAL, "initial") if len(long_) > 1 and long_[0] == short and short.isalpha() else (0.0, "")
-    if _NUMERIC.search(a) or _NUMERIC.search(b) or a in _ROMAN or b in _ROMAN:
-        return 0.0, ""
-    sim = 0.0 if min(len(a), len(b)) <= SHORT_TOKEN else Levenshtein.normalized_similarity(a, b)
+    sim = 0.0 if min(len(a), len(b)) <= SHORT_TOKEN else Levenshtein.normalized_similarity(a, b, score_cutoff=0.5)
     if sim < PHONETIC and sounds_alike(a, b):  # "phonetic" only when the spelling alone would not have matched
         unwritten = is_vowelless(a) or is_vowelless(b)
         if sim >= TOKEN_FLOOR or unwritten or a[0] == b[0]:  # by sound alone: from the same first letter
             return (UNWRITTEN_VOWELS if unwritten else PHONETIC), "edit" if sim >= TOKEN_FLOOR else "phonetic"
+    if sim < NICKNAME:
+        short_forms = nicknames().get(a)
+        if short_forms is not None and b in short_forms:
+            return NICKNAME, "nickname"
     return (sim, "edit") if sim >= TOKEN_FLOOR else (0.0, "")
 
 
-def align(q: Sequence[str], c: Sequence[str]) -> Alignment:
+@lru_cache(maxsize=262144)
+def rewritten(a: str, b: str) -> bool:
+    """Two tokens spelled alike only around a different core: with their common beginning and end taken off, what
+    is left has other consonants ("Hamid|ullah" / "Wali|ullah", "Abdurrah|im" / "Abdurrah|man"); a typo or another
+    romanisation keeps them ("Sch|ulze" / "Sch|olz", "Ale|ksand|r" / "Ale|xande|r")."""
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    core_a, core_b = a[start:len(a) - end], b[start:len(b) - end]
+    return (max(len(core_a), len(core_b)) >= 2 and phonetic_key(core_a) != phonetic_key(core_b)
+            and phonetic_key(a) != phonetic_key(b))
+
+
+@lru_cache(maxsize=262144)
+def sinitic_similarity(a: str, b: str) -> tuple[float, str]:
+    """:func:`token_similarity`, or two romanisations of the same Chinese syllables (for two Chinese names)."""
+    sim, how = token_similarity(a, b)
+    if sim < ROMANISED and readings(a) & readings(b):
+        return ROMANISED, "romanised"
+    return sim, how
+
+
+@lru_cache(maxsize=1)
+def nicknames() -> dict[str, frozenset[str]]:
+    """Each given name with its short forms, and each short form with its full names (``nicknames.toml``)."""
+    data = tomllib.loads(resources.files("reetrace.domains.screening").joinpath("nicknames.toml")
+                         .read_text(encoding="utf-8"))
+    out: dict[str, set[str]] = {}
+    for full, shorts in data["names"].items():
+        for short in shorts:
+            out.setdefault(str(full), set()).add(str(short))
+            out.setdefault(str(short), set()).add(str(full))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def align(q: Sequence[str], c: Sequence[str], sinitic: bool = False) -> Alignment:
+    """Tokens paired one-to-one, best first; then two adjacent leftover tokens of one side run together against a
+    leftover token of the other. ``sinitic``: both names read as romanised Chinese (see :mod:`.romanise`)."""
+    similar = sinitic_similarity if sinitic else token_similarity
     pairs = []
     for i, a in enumerate(q):
         for j, b in enumerate(c):
-            sim, how = token_similarity(a, b)
+            sim, how = similar(a, b)
             if sim > 0:
                 pairs.append((sim, min(len(a), len(b)), -abs(i - j), i, j, how))
     pairs.sort(reverse=True)
@@ -103,14 +161,67 @@ def align(q: Sequence[str], c: Sequence[str]) -> Alignment:
         used_c.add(j)
         matched.append(TokenMatch(q[i], c[j], sim))
         hows.append(how)
+    left_q, left_c = len(q) - len(used_q), len(c) - len(used_c)
+    if matched and left_q and left_c and left_q + left_c >= 3:  # next to a matched word, two leftovers on one side
+        for i, j, sim, how in _join_leftovers(q, c, set(used_q), used_c, sinitic):
+            used_q[i] = used_q[i + 1] = j
+            used_c.add(j)
+            matched.append(TokenMatch(q[i] + q[i + 1], c[j], sim))
+            hows.append(how)
+        for j, i, sim, how in _join_leftovers(c, q, used_c, set(used_q), sinitic):
+            used_c.update((j, j + 1))
+            used_q[i] = j
+            matched.append(TokenMatch(q[i], c[j] + c[j + 1], sim))
+            hows.append(how)
     order = [used_q[i] for i in sorted(used_q)]
     return Alignment(tuple(matched), tuple(t for i, t in enumerate(q) if i not in used_q),
                      tuple(t for j, t in enumerate(c) if j not in used_c), tuple(hows), order != sorted(order))
 
 
+def _join_leftovers(a: Sequence[str], b: Sequence[str], used_a: set[int], used_b: set[int],
+                    sinitic: bool) -> list[tuple[int, int, float, str]]:
+    """(i, j, similarity, how): unmatched tokens ``a[i]`` and ``a[i + 1]`` run together are spelled like unmatched
+    ``b[j]`` ("patr ushev" / "patrushev"), or read as the same Chinese syllables ("chin ping" / "jinping")."""
+    free_b = [(j, t) for j, t in enumerate(b) if j not in used_b]
+    if not free_b:
+        return []
+    longest = max(len(t) for _, t in free_b)
+    reach = 1.6 * longest if sinitic else 1.3 * longest  # Wade-Giles spellings run longer than pinyin
+    pairs = [i for i in range(len(a) - 1) if i not in used_a and i + 1 not in used_a
+             and len(a[i]) + len(a[i + 1]) <= reach]
+    out: list[tuple[int, int, float, str]] = []
+    taken_a: set[int] = set()
+    taken_b: set[int] = set()
+    for i in pairs:
+        if i in taken_a or i + 1 in taken_a:
+            continue
+        joined = a[i] + a[i + 1]
+        best = (0.0, -1, "")
+        for j, token in free_b:
+            if j in taken_b:
+                continue
+            if abs(len(joined) - len(token)) <= 0.3 * len(token):
+                sim = 1.0 if joined == token else Levenshtein.normalized_similarity(joined, token)
+                if sim >= TOKEN_FLOOR and sim > best[0]:
+                    best = (sim, j, "joined")
+            if sinitic and best[0] < ROMANISED and readings(joined) & readings(token):
+                best = (ROMANISED, j, "romanised")
+        sim, j, how = best
+        if j >= 0:
+            taken_a.update((i, i + 1))
+            taken_b.add(j)
+            out.append((i, j, sim, how))
+    return out
+
+
+def align_forms(q: NameForm, c: NameForm) -> Alignment:
+    """:func:`align` of two forms' tokens, with romanised-Chinese readings when both read as Chinese."""
+    return align(q.tokens, c.tokens, is_sinitic(q.tokens) and is_sinitic(c.tokens))
+
+
 def numbers(tokens: Iterable[str]) -> frozenset[str]:
     """Numbers and generational numerals (II .. IX) among ``tokens``."""
-    return frozenset(t for t in tokens if t in _ROMAN or _NUMERIC.search(t))
+    return frozenset(_ROMAN_VALUE.get(t, t) for t in tokens if t in _ROMAN or _NUMERIC.search(t))
 
 
 def _forms(form: NameForm) -> frozenset[str]:
@@ -118,11 +229,16 @@ def _forms(form: NameForm) -> frozenset[str]:
     return frozenset(_SAME_FORM.get(t, t) for t in form.forms if t.isascii())
 
 
+def _optional(leftover: Sequence[str]) -> int:
+    """The letters of the one leftover token that reads as a patronymic (at most one: in "Valentina Nikolaevna
+    Zenkevich" the surname ends like a patronymic too, and only "Nikolaevna" may be missing)."""
+    return next((len(t) for t in leftover if _PATRONYMIC_WORD.search(t)), 0)
+
+
 def name_features(q: NameForm, c: NameForm, alignment: Alignment, spacing: float) -> dict[str, float]:
     """The features of one aligned pair of forms (``spacing``: similarity of the letters run together, when the
     comparison rests on it instead of the tokens)."""
-    optional_q = sum(len(t) for t in alignment.unmatched_query if _PATRONYMIC_WORD.search(t))
-    optional_c = sum(len(t) for t in alignment.unmatched_candidate if _PATRONYMIC_WORD.search(t))
+    optional_q, optional_c = _optional(alignment.unmatched_query), _optional(alignment.unmatched_candidate)
     if optional_q and optional_c:  # a patronymic on each side, and they differ: two people
         optional_q = optional_c = 0
     len_q, len_c = sum(map(len, q.tokens)) - optional_q or 1, sum(map(len, c.tokens)) - optional_c or 1
@@ -132,6 +248,8 @@ def name_features(q: NameForm, c: NameForm, alignment: Alignment, spacing: float
     chars = sum(len(x.query) + len(x.candidate) for x in m) or 1
     similarity = min(1.0, sum(x.similarity * (len(x.query) + len(x.candidate)) for x in m) / (len_q + len_c))
     spelling = sum((1 - x.similarity) * (len(x.query) + len(x.candidate)) for x in m) / chars
+    changed = any(how in ("edit", "joined") and x.similarity < 1.0 and rewritten(x.query, x.candidate)
+                  for x, how in zip(m, alignment.how, strict=True))
     q_num, c_num = numbers(q.tokens), numbers(c.tokens)
     fq, fc = _forms(q), _forms(c)
     if spacing:
@@ -143,9 +261,11 @@ def name_features(q: NameForm, c: NameForm, alignment: Alignment, spacing: float
     return {
         "similarity": similarity,
         "substituted": min(left_q, left_c),
+        "substituted_any": 1.0 if min(left_q, left_c) > 0 else 0.0,
         "missing": abs(left_q - left_c),
         "spelling": spelling,
-        "phonetic": 0.0 if spacing else sum(h == "phonetic" for h in alignment.how) / n,
+        "rewritten": 1.0 if changed and not spacing else 0.0,
+        "phonetic": 0.0 if spacing else sum(h in SOUND_KINDS for h in alignment.how) / n,
         "initials": 0.0 if spacing else sum(h == "initial" for h in alignment.how) / n,
         "order": 1.0 if alignment.crossed and not spacing else 0.0,
         "common": 0.0 if spacing else common,

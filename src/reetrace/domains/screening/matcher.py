@@ -23,7 +23,7 @@ from .features import (
     UNWRITTEN_VOWELS,
     Alignment,
     TokenMatch,
-    align,
+    align_forms,
     load_scorer,
     name_features,
     token_similarity,
@@ -48,7 +48,8 @@ class Comparison:
     """How one query name compares with one listed name."""
 
     score: float
-    transform: str  # exact | token-set | spacing | initials | fuzzy | phonetic | pinyin | transliteration | han
+    transform: str  # exact | token-set | spacing | initials | fuzzy | phonetic | romanised | nickname | joined |
+    # pinyin | transliteration | han
     matched: tuple[TokenMatch, ...] = ()
     unmatched_query: tuple[str, ...] = ()
     unmatched_candidate: tuple[str, ...] = ()
@@ -105,7 +106,7 @@ def compare_forms(q: NameForm, c: NameForm) -> Comparison:
     q_compact, c_compact = q.compact, c.compact
     if len(q_compact) < SHORT_NAME or len(c_compact) < SHORT_NAME:
         return _compare_short(q, c)
-    alignment = align(q.tokens, c.tokens)
+    alignment = align_forms(q, c)
     if not alignment.matched and q_compact[:1] != c_compact[:1] and not _unwritten_vowels(q, c):
         return NO_MATCH
     run = 1.0 if q_compact == c_compact or "".join(sorted(q.tokens)) == "".join(sorted(c.tokens)) else 0.0
@@ -157,8 +158,9 @@ def _transform(how: Sequence[str], exact: bool, spacing: bool, leftover: object)
         return "spacing"
     if "initial" in how:
         return "initials"
-    if "phonetic" in how:
-        return "phonetic"
+    for kind in ("romanised", "nickname", "phonetic", "joined"):
+        if kind in how:
+            return kind
     return "fuzzy" if leftover or any(h != "exact" for h in how) else "token-set"
 
 

@@ -3,7 +3,10 @@
 A name becomes one or more *forms*, each a list of lower-case ASCII tokens and how it was obtained (``exact`` for a
 Latin name, ``transliteration`` for Cyrillic and other scripts, ``pinyin`` for Chinese characters). Company-form
 words ("Ltd", "GmbH", "ООО", "有限公司", ...) are set aside for matching and kept for display; Chinese characters
-also give a ``han`` form (the characters themselves, company-form suffixes removed).
+also give a ``han`` form (the characters themselves, company-form suffixes removed), and a short personal name in
+characters also its Japanese reading in Hepburn ("山田太郎" -> "yamada taro") when the optional ``pykakasi`` package
+is installed (it is GPL-3.0, so it is an extra, ``reetrace[japanese]``, not a dependency; without it Japanese names
+in kanji are read only as pinyin).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from .models import Script
 
@@ -22,6 +26,7 @@ eurl snc spa srl sapa srls bv nv vof plc lp llp lllp pllc pc ooo oao zao pao ao 
 epp kft zrt nyrt bt as asa ab oy oyj aps a/s hf ehf ks sro spol zoo sp doo dd ad ead ood jsc tdd tbk pt cv fze fzco
 fzllc wll pte pty bhd sdn berhad kk gk yk jv sae saog qsc qpsc spc est establishment group holding holdings
 aktiengesellschaft kommanditgesellschaft gesellschaft societe anonyme sociedad anonima obshchestvo
+spzoo ano nko fgup pvt
 gongsi youxian youxiangongsi jituan gufen konggu zeren youxianzerengongsi gufenyouxiangongsi kabushiki kaisha
 """
 COMPANY_FORMS = frozenset(_FORM_WORDS.split())
@@ -34,6 +39,8 @@ _FORM_PHRASES = (
     ("societatea cu raspundere limitata", "srl"), ("societa a responsabilita limitata", "srl"),
     ("sociedad de responsabilidad limitada", "srl"), ("societe a responsabilite limitee", "sarl"),
     ("obshchestvo s ogranichennoy otvetstvennostyu", "ooo"), ("private limited", "ltd"),
+    ("spolka z ograniczona odpowiedzialnoscia", "spzoo"), ("sp z oo", "spzoo"), ("spolka akcyjna", "sa"),
+    ("avtonomnaya nekommercheskaya organizatsiya", "ano"),
 )
 _FORM_PHRASE = re.compile(r"\b(?:" + "|".join(re.escape(p) for p, _ in _FORM_PHRASES) + r")\b")
 _FORM_ABBREVIATION = dict(_FORM_PHRASES)
@@ -41,6 +48,11 @@ _FORM_ABBREVIATION = dict(_FORM_PHRASES)
 HAN_COMPANY_FORMS = ("股份有限公司", "株式会社", "有限责任公司", "集团有限公司", "控股有限公司", "有限公司",
                      "集团公司", "股份公司", "控股集团", "责任公司", "集团", "公司", "控股", "股份")
 STOPWORDS = frozenset({"the", "of", "and", "for", "de", "la", "del", "der", "und", "et"})
+# Titles and honorifics set aside when they lead a name ("Dr. John Smith", "Mr Li Wei"); none that is also a name
+# part a surname-first list may lead with ("Hon Hai", "SEN, Amartya", "Gen" as a given name).
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister", "dr", "doctor", "prof", "professor", "sir", "dame", "madam",
+                    "mme", "mlle", "herr", "frau", "rev", "senator", "capt", "maj", "lt", "sgt", "president",
+                    "minister"})
 
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i", "й": "y",
@@ -61,10 +73,16 @@ KOREAN_SURNAMES = {
 _UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
           "seventeen eighteen nineteen")
 _NUMBER_WORDS = {w: i for i, w in enumerate(_UNITS.split())}
+_ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth"
+_NUMBER_WORDS.update({w: i + 1 for i, w in enumerate(_ORDINAL_WORDS.split())})
 _NUMBER_WORDS.update({"twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
                       "seventy": 70, "eighty": 80, "ninety": 90})
+_ORDINAL = re.compile(r"^\d+(?:st|nd|rd|th)$")
 _TENS_DIGITS = frozenset({"20", "30", "40", "50", "60", "70", "80", "90"})
 _TONE_SYLLABLE = re.compile(r"^[a-z]+[1-5]$")
+# A digit written for a letter inside a word ("I9or Sech1n"), only between letters: "AHL1", "2004" keep theirs.
+_LEET = re.compile(r"(?<=[a-z])[0134579](?=[a-z])")
+_LEET_LETTER = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "9": "g"}
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _DOTTED = re.compile(r"\b(?:\w\.){2,}", re.UNICODE)  # S.A., a.s., O.O.O. -> sa, as, ooo
 
@@ -153,6 +171,8 @@ def other_to_latin(text: str) -> str:
 
 def split_company_forms(tokens: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(name tokens, company-form tokens); a name made only of company-form words keeps them as its tokens."""
+    while len(tokens) > 1 and tokens[0] in TITLES:
+        tokens = tokens[1:]
     kept = [t for t in tokens if t not in COMPANY_FORMS and t not in STOPWORDS]
     forms = [t for t in tokens if t in COMPANY_FORMS]
     if not kept:
@@ -201,6 +221,7 @@ def name_forms(name: str) -> tuple[NameForm, ...]:
         if not text.isascii():
             text = fold(other_to_latin(text))
     text = _FORM_PHRASE.sub(lambda m: _FORM_ABBREVIATION[m.group(0)], text)
+    text = _LEET.sub(lambda m: _LEET_LETTER[m.group(0)], text)
     tokens, forms = split_company_forms(numbers_from_words(_drop_tone_numbers(text.split())))
     return (NameForm(transform, tokens, forms),)
 
@@ -210,6 +231,8 @@ def numbers_from_words(tokens: list[str]) -> list[str]:
     out: list[str] = []
     for token in tokens:
         value = _NUMBER_WORDS.get(token)
+        if value is None and _ORDINAL.match(token):
+            value = int(token[:-2])
         if value is None and token.isdigit() and len(token) == 1 and out and out[-1] in _TENS_DIGITS:
             value = int(token)
         if value is None:
@@ -263,6 +286,40 @@ def _han_forms(folded: str) -> tuple[NameForm, ...]:
     out = [han, NameForm("pinyin", tokens, removed + forms)]
     if 2 < len(core) <= 4 and not removed and not latin_rest and len(syllables) == len(core):
         out.append(NameForm("pinyin", (syllables[0], "".join(syllables[1:]))))  # surname, given name joined
+    if 2 <= len(core) <= 4 and not removed and not latin_rest:
+        reading = japanese_reading(core)
+        if reading:
+            out.append(NameForm("transliteration", reading))
+    return tuple(out)
+
+
+_LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"))  # Hepburn as names write it, without macrons: Tarō -> Taro
+
+
+@lru_cache(maxsize=1)
+def _kakasi() -> Any:
+    try:
+        import pykakasi  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return pykakasi.kakasi()  # type: ignore[no-untyped-call,unused-ignore]
+
+
+@lru_cache(maxsize=65536)
+def japanese_reading(han: str) -> tuple[str, ...]:
+    """A name in kanji read as Japanese, one token per word ("山田太郎" -> ("yamada", "taro")); () when a character
+    has no Japanese reading or ``pykakasi`` is not installed."""
+    kakasi = _kakasi()
+    if kakasi is None:
+        return ()
+    words = [str(part["hepburn"]) for part in kakasi.convert(han)]
+    if not words or not all(w.isascii() and w.isalpha() for w in words):
+        return ()
+    out = []
+    for word in words:
+        for long, short in _LONG_VOWELS:
+            word = word.replace(long, short)
+        out.append(word)
     return tuple(out)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .features import COMMON, FEATURES, GUARDS, Scorer, align, name_features
+from .features import COMMON, FEATURES, GUARDS, Scorer, align_forms, name_features
 from .matcher import NATIVE, compare_forms
 from .normalise import name_forms
 
@@ -26,7 +26,7 @@ def pair_features(query: str, candidate: str) -> dict[str, float] | None:
             result = compare_forms(q, c)
             if not result.features:
                 continue
-            alignment = align(q.tokens, c.tokens)
+            alignment = align_forms(q, c)
             spacing = result.transform == "spacing"
             run = result.matched[0].similarity if spacing else 0.0
             features = name_features(q, c, alignment, run)
