@@ -109,6 +109,7 @@ WORKERS = 2
 def _trial(job: tuple[str, int]) -> dict[str, Any]:
     """One trial in a worker process (the picture and code come from _CONTEXT, inherited through fork)."""
     channel, trial = job
+    cv2.setNumThreads(1)
     ctx = _CONTEXT
     master, code, recipients, words = ctx["master"], ctx["code"], ctx["recipients"], ctx["words"]
     rng = _seed(ctx["name"], channel, trial)
@@ -220,55 +221,68 @@ def pictures_section(trials: int, peers: bool, console: Any) -> tuple[dict[str, 
     return report, rows
 
 
+def _table(title: str, columns: tuple[str, ...], rows: list[list[str]]) -> Table:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="20 trials per channel instead of 200")
     parser.add_argument("--trials", type=int, default=None, help="override the number of trials")
     parser.add_argument("--no-peer", action="store_true", help="skip invisible-watermark and blind-watermark")
-    parser.add_argument("--no-pictures", action="store_true", help="only the text and timing sections")
+    parser.add_argument("--sections", default="text,timing,pictures",
+                        help="comma-separated subset of text,timing,pictures; results are merged into the output "
+                             "file, so sections may run in separate processes")
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
+    sections = {x.strip() for x in args.sections.split(",") if x.strip()}
     console = make_console()
     trials = args.trials or (20 if args.quick else 200)
-    report: dict[str, Any] = {"machine": describe_machine(Path(tempfile.gettempdir())), "quick": args.quick,
-                              "trials": trials}
-    started = time.perf_counter()
-    big = 10_000 if args.quick else 100_000
-    console.print("[bold]excerpts[/] (pasted text, 10,000 copies)")
-    report["excerpts"], text_rows = leaktrace_text.excerpts_section(trials, console)
-    report["text_collusion"], collusion_rows = leaktrace_text.collusion_section(trials, console)
-    console.print(f"[bold]timing[/] ({big:,} copies, {big:,} documents)")
-    report["timing"], timing_rows = leaktrace_text.timing_section(big, big, console)
-    if not args.no_pictures:
-        report["pictures"], rows = pictures_section(trials, not args.no_peer, console)
-    else:
-        rows = []
-    report["seconds"] = time.perf_counter() - started
-    text_table = Table(title=f"leak trace: pasted text, {trials} trials per row, ε₁ = 1e-6")
-    for col in ("channel", "identified", "innocents accused", "median positions read", "decision"):
-        text_table.add_column(col)
-    for row in text_rows + collusion_rows:
-        text_table.add_row(*row)
-    console.print(text_table)
-    timing_table = Table(title="leak trace: time (SQLite, the product's code path)")
-    for col in ("what", "time", "result", "target"):
-        timing_table.add_column(col)
-    for row in timing_rows:
-        timing_table.add_row(*row)
-    console.print(timing_table)
-    table = Table(title=f"leak trace: pages and diagrams, {trials} trials per row, {COPIES} copies, ε₁ = 1e-6")
-    for col in ("picture", "channel", "trials", "reetrace identified", "false", "positions read",
-                "invisible-wm ident. / false", "blind-wm ident. / false"):
-        table.add_column(col)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-    for name, got in report.get("pictures", {}).items():
-        console.print(f"{name}: PSNR of a copy against the reference look {got['psnr_db_mean']:.1f} dB; "
-                      f"capacity {got['capacity']} positions, code {got['positions']} (c = {got['colluders']})")
     output = args.output or BENCH / "results" / ("leaktrace-quick.json" if args.quick else "leaktrace.json")
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    big = 10_000 if args.quick else 100_000
+
+    def save(key: str, value: Any, rows: list[list[str]]) -> None:
+        """Merge one section into the output file (re-read first: another process may have written its part)."""
+        report = json.loads(output.read_text(encoding="utf-8")) if output.exists() else {}
+        report.update({"quick": args.quick, "trials": trials, key: value, f"{key}_rows": rows})
+        report.setdefault("machine", {})[key] = describe_machine(Path(tempfile.gettempdir()))
+        output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    if "text" in sections:
+        started = time.perf_counter()
+        console.print("[bold]excerpts[/] (pasted text, 10,000 copies)")
+        excerpts, text_rows = leaktrace_text.excerpts_section(trials, console)
+        collusion, collusion_rows = leaktrace_text.collusion_section(trials, console)
+        excerpts["text_collusion"] = collusion
+        excerpts["seconds"] = time.perf_counter() - started
+        save("excerpts", excerpts, text_rows + collusion_rows)
+        console.print(_table(f"leak trace: pasted text, {trials} trials per row, ε₁ = 1e-6",
+                             ("channel", "identified", "innocents accused", "median positions read", "decision"),
+                             text_rows + collusion_rows))
+    if "timing" in sections:
+        console.print(f"[bold]timing[/] ({big:,} copies, {big:,} documents)")
+        timing, timing_rows = leaktrace_text.timing_section(big, big, console)
+        save("timing", timing, timing_rows)
+        console.print(_table("leak trace: time (SQLite, the product's code path)", ("what", "time", "result",
+                                                                                    "target"), timing_rows))
+    if "pictures" in sections:
+        started = time.perf_counter()
+        pictures, rows = pictures_section(trials, not args.no_peer, console)
+        pictures["seconds"] = time.perf_counter() - started
+        save("pictures", pictures, rows)
+        console.print(_table(f"leak trace: pages and diagrams, {trials} trials per row, {COPIES} copies, ε₁ = 1e-6",
+                             ("picture", "channel", "trials", "reetrace identified", "false", "positions read",
+                              "invisible-wm ident. / false", "blind-wm ident. / false"), rows))
+        for name, got in pictures.items():
+            if isinstance(got, dict) and "psnr_db_mean" in got:
+                console.print(f"{name}: PSNR of a copy against the reference look {got['psnr_db_mean']:.1f} dB; "
+                              f"capacity {got['capacity']} positions, code {got['positions']} (c = {got['colluders']})")
     console.print(f"wrote {output.relative_to(REPO) if output.is_relative_to(REPO) else output}")
 
 
