@@ -106,10 +106,14 @@ _CONTEXT: dict[str, Any] = {}
 WORKERS = 2
 
 
+def _init_worker(context: dict[str, Any]) -> None:
+    cv2.setNumThreads(1)  # two workers on two cores
+    _CONTEXT.update(context)
+
+
 def _trial(job: tuple[str, int]) -> dict[str, Any]:
-    """One trial in a worker process (the picture and code come from _CONTEXT, inherited through fork)."""
+    """One trial in a worker process (the picture and code come from _CONTEXT, set by _init_worker)."""
     channel, trial = job
-    cv2.setNumThreads(1)
     ctx = _CONTEXT
     master, code, recipients, words = ctx["master"], ctx["code"], ctx["recipients"], ctx["words"]
     rng = _seed(ctx["name"], channel, trial)
@@ -147,9 +151,11 @@ def _picture_rows(name: str, master: Image, colluders: int, trials: int, peers: 
     psnrs: list[float] = []
     peer_master = master if master.ndim == 3 else cv2.cvtColor(master, cv2.COLOR_GRAY2BGR)
     peer_jobs: list[tuple[str, int, int]] = []  # (channel, trial, leaker)
-    _CONTEXT.update(name=name, master=master, code=code, recipients=recipients, words=words, base=base)
+    context = {"name": name, "master": master, "code": code, "recipients": recipients, "words": words, "base": base}
     jobs = [(channel, trial) for channel in [*CHANNELS, *COLLUSIONS] for trial in range(trials)]
-    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("fork")) as pool:
+    # spawn, not fork: OpenCV's thread pool in this process would deadlock a forked child
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_init_worker, initargs=(context,)) as pool:
         results = list(pool.map(_trial, jobs, chunksize=4))
     for channel in [*CHANNELS, *COLLUSIONS]:
         mine = [r for r in results if r["channel"] == channel]
@@ -211,11 +217,14 @@ def _run_peers(name: str, master: Image, ids: np.ndarray[Any, Any], jobs: list[t
     return out
 
 
-def pictures_section(trials: int, peers: bool, console: Any) -> tuple[dict[str, Any], list[list[str]]]:
+def pictures_section(trials: int, peers: bool, console: Any,
+                     only: str | None = None) -> tuple[dict[str, Any], list[list[str]]]:
     report: dict[str, Any] = {}
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, master, c in (("text page", text_page(21), 3), ("diagram", diagram(22), 2)):
+            if only is not None and name != only:
+                continue
             report[name], got = _picture_rows(name, master, c, trials, peers, console, Path(tmp))
             rows += got
     return report, rows
@@ -238,6 +247,10 @@ def main() -> None:
     parser.add_argument("--sections", default="text,timing,pictures",
                         help="comma-separated subset of text,timing,pictures; results are merged into the output "
                              "file, so sections may run in separate processes")
+    parser.add_argument("--identify-documents", type=int, default=None,
+                        help="documents for the identification timing (0: skip it; default 100,000, quick 10,000)")
+    parser.add_argument("--picture", choices=("text page", "diagram"), default=None,
+                        help="only this picture in the pictures section")
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     sections = {x.strip() for x in args.sections.split(",") if x.strip()}
@@ -250,6 +263,9 @@ def main() -> None:
     def save(key: str, value: Any, rows: list[list[str]]) -> None:
         """Merge one section into the output file (re-read first: another process may have written its part)."""
         report = json.loads(output.read_text(encoding="utf-8")) if output.exists() else {}
+        if isinstance(report.get(key), dict):  # a section may be run in parts (one picture, one timing)
+            value = {**report[key], **value}
+            rows = [r for r in report.get(f"{key}_rows", []) if r[0] not in {x[0] for x in rows}] + rows
         report.update({"quick": args.quick, "trials": trials, key: value, f"{key}_rows": rows})
         report.setdefault("machine", {})[key] = describe_machine(Path(tempfile.gettempdir()))
         output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -267,13 +283,14 @@ def main() -> None:
                              text_rows + collusion_rows))
     if "timing" in sections:
         console.print(f"[bold]timing[/] ({big:,} copies, {big:,} documents)")
-        timing, timing_rows = leaktrace_text.timing_section(big, big, console)
+        documents = big if args.identify_documents is None else args.identify_documents
+        timing, timing_rows = leaktrace_text.timing_section(big, documents, console)
         save("timing", timing, timing_rows)
         console.print(_table("leak trace: time (SQLite, the product's code path)", ("what", "time", "result",
                                                                                     "target"), timing_rows))
     if "pictures" in sections:
         started = time.perf_counter()
-        pictures, rows = pictures_section(trials, not args.no_peer, console)
+        pictures, rows = pictures_section(trials, not args.no_peer, console, args.picture)
         pictures["seconds"] = time.perf_counter() - started
         save("pictures", pictures, rows)
         console.print(_table(f"leak trace: pages and diagrams, {trials} trials per row, {COPIES} copies, ε₁ = 1e-6",

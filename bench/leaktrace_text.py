@@ -7,7 +7,7 @@ the document's c = 3 code of 1,357 positions). A trial picks a leaker at random,
 (:func:`textmarks.channel`: NFKC, format characters such as zero-width spaces removed, whitespace collapsed), reads
 the marks against the registered text and accuses with :func:`tardos.accuse` over all 10,000 copies at ε₁ = 10⁻⁶.
 *Identified*: the leaker and only the leaker is accused; *false*: an innocent accused. The shortest excerpt is the
-smallest ``L`` at which every trial identified the leaker and none accused an innocent.
+smallest ``L`` at which at least 99 % of the trials identified the leaker and none accused an innocent.
 
 **Text collusion** (``collusion_section``): 2 and 3 colluders among 1,000 copies of the Chinese specification build
 one text sentence by sentence, each sentence from one of their copies (position-by-position mixing for text);
@@ -114,7 +114,7 @@ def excerpts_section(trials: int, console: Any, copies: int = 10_000) -> tuple[d
             read = statistics.median(r[2] for r in runs)
             per_length[length] = {"identified": ok, "false_accusations": false, "median_positions_read": read,
                                   "seconds": round(time.perf_counter() - t0, 2)}
-            if shortest is None and ok == trials and false == 0:
+            if shortest is None and ok >= 0.99 * trials and false == 0:
                 shortest = length
             rows.append([f"{label} excerpt, {length} chars", f"{ok}/{trials}", str(false), f"{read:.0f}",
                          "single leaker" if read < tardos.code_length(2, 1e-6) else "c = 2+"])
@@ -123,7 +123,8 @@ def excerpts_section(trials: int, console: Any, copies: int = 10_000) -> tuple[d
         out[f"shortest_{lang}"] = shortest
         out[f"characters_{lang}"] = len(text)
         out[f"sites_{lang}"] = len(sites)
-        rows.append([f"{label}: shortest excerpt naming 1 of {copies:,}", f"{shortest} chars" if shortest else "-",
+        rows.append([f"{label}: shortest excerpt naming 1 of {copies:,} (≥ 99 %)",
+                     f"{shortest} chars" if shortest else f"> {LENGTHS[-1]} chars",
                      "", "", ""])
     return out, rows
 
@@ -243,6 +244,9 @@ def timing_section(copies: int, documents_count: int, console: Any) -> tuple[dic
         rows.append([f"trace: 1 document, {copies:,} copies (1,000-char excerpt)", f"{statistics.median(times):.3f} s",
                      "named the leaker" if out["trace_correct"] else f"named {named}", "target < 1 s"])
         rows.append([f"issue {copies:,} copies (batches of 5,000)", f"{copies / issue_s:,.0f} copies/s", "", ""])
+        if not documents_count:
+            c.close()
+            return out, rows
         with c.engine.begin() as conn:
             samples = _bulk_documents(conn, documents_count, console)
         rng = random.Random("queries")

@@ -32,6 +32,9 @@ def test_cache_equals_derivation_across_chunks(container: Container, monkeypatch
         assert np.array_equal(got, expected[[8, 0, 5, 10, 9, 2]])
         assert sum(size for _, size in conn.execute(select(table.c.chunk, table.c.size))) == 11
         assert codewords.load(conn, KEY, code, DOC, 2, []).shape == (0, 50)
+        some = np.array([0, 7, 8, 13, 49])  # only some columns, picked from the packed rows
+        assert np.array_equal(codewords.load(conn, KEY, code, DOC, 1, order, positions=some),
+                              expected[[8, 0, 5, 10, 9, 2]][:, some])
         stored = b"".join(conn.execute(select(table.c.sealed)).scalars())
         assert np.packbits(expected[0]).tobytes() not in stored  # sealed, not in clear
 

@@ -47,6 +47,11 @@ def _seal(cipher: AESGCM, document_id: str, version: int, chunk: int, ids: list[
 
 def _open(cipher: AESGCM, document_id: str, version: int, chunk: int, ids: list[str], sealed: bytes,
           length: int) -> Bits:
+    return np.unpackbits(_open_packed(cipher, document_id, version, chunk, ids, sealed, length), axis=1)[:, :length]
+
+
+def _open_packed(cipher: AESGCM, document_id: str, version: int, chunk: int, ids: list[str], sealed: bytes,
+                 length: int) -> npt.NDArray[np.uint8]:
     try:
         packed = cipher.decrypt(sealed[:12], sealed[12:], _aad(document_id, version, chunk, " ".join(ids)))
     except Exception:
@@ -54,8 +59,7 @@ def _open(cipher: AESGCM, document_id: str, version: int, chunk: int, ids: list[
                                 "authentication: altered or sealed under another key", code="codewords_tampered"
                                 ) from None
     width = (length + 7) // 8
-    matrix = np.frombuffer(packed, dtype=np.uint8).reshape(len(ids), width)
-    return np.unpackbits(matrix, axis=1)[:, :length]
+    return np.frombuffer(packed, dtype=np.uint8).reshape(len(ids), width)
 
 
 def append(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: str, version: int,
@@ -91,8 +95,19 @@ def append(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: s
 
 
 def load(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: str, version: int,
-         copy_ids: Sequence[str]) -> Bits:
-    """The codewords of ``copy_ids`` (rows in that order), from the cache; missing ones are derived and cached."""
+         copy_ids: Sequence[str], positions: npt.NDArray[np.intp] | None = None) -> Bits:
+    """The codewords of ``copy_ids`` (rows in that order), from the cache; missing ones are derived and cached.
+    With ``positions``, only those columns (bits picked from the packed rows: a trace needs only the read ones)."""
+    packed = _load_packed(conn, key, code, document_id, version, copy_ids)
+    if positions is None:
+        return np.unpackbits(packed, axis=1)[:, :code.length]
+    cols = np.asarray(positions, dtype=np.intp)
+    shifts = (7 - (cols % 8)).astype(np.uint8)
+    return ((packed[:, cols // 8] >> shifts) & 1).astype(np.uint8)
+
+
+def _load_packed(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: str, version: int,
+                 copy_ids: Sequence[str]) -> npt.NDArray[np.uint8]:
     cipher = _cipher(key)
     found: dict[str, int] = {}
     blocks = []
@@ -100,7 +115,8 @@ def load(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: str
     for row in conn.execute(select(codewords).where(codewords.c.document_id == document_id,
                                                     codewords.c.version == version).order_by(codewords.c.chunk)):
         ids = str(row.copy_ids).split()
-        blocks.append(_open(cipher, document_id, version, int(row.chunk), ids, bytes(row.sealed), code.length))
+        blocks.append(_open_packed(cipher, document_id, version, int(row.chunk), ids, bytes(row.sealed),
+                                   code.length))
         for n, copy_id in enumerate(ids):
             found[copy_id] = offset + n
         offset += len(ids)
@@ -110,8 +126,8 @@ def load(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: str
         append(conn, key, code, document_id, version, list(zip(missing, derived, strict=True)))
         for n, copy_id in enumerate(missing):
             found[copy_id] = offset + n
-        blocks.append(derived)
+        blocks.append(np.packbits(derived, axis=1))
     if not blocks:
-        return np.zeros((0, code.length), dtype=np.uint8)
+        return np.zeros((0, (code.length + 7) // 8), dtype=np.uint8)
     everything = np.concatenate(blocks)
     return everything[np.fromiter((found[c] for c in copy_ids), dtype=np.int64, count=len(copy_ids))]

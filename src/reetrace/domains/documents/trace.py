@@ -131,8 +131,13 @@ def _suspects(conn: Connection, accusation: tardos.Accusation, named: bool) -> l
 def _accuse(conn: Connection, code: tardos.TardosCode, key: bytes, document_id: str, version: int,
             ids: list[str], y: tardos.Symbols, eps1: float) -> tuple[tardos.Accusation, list[TraceSuspect], str]:
     """Score every copy (codewords from the sealed cache); only the top suspects' rows are read."""
-    words = codewords.load(conn, key, code, document_id, version, ids)
-    accusation, named, note = decide(code, ids, words, y, eps1)
+    read = np.flatnonzero(y != ERASED)
+    if read.size == 0:
+        words, reduced, y_read = codewords.load(conn, key, code, document_id, version, ids), code, y
+    else:  # erased positions score 0 for every copy: score on the read ones only (same scores and bounds)
+        words = codewords.load(conn, key, code, document_id, version, ids, positions=read)
+        reduced, y_read = replace(code, bias=code.bias[read]), y[read]
+    accusation, named, note = decide(reduced, ids, words, y_read, eps1)
     return accusation, _suspects(conn, accusation, named), note
 
 
