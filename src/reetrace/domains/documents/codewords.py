@@ -106,6 +106,16 @@ def load(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: str
     return ((packed[:, cols // 8] >> shifts) & 1).astype(np.uint8)
 
 
+def cached_ids(conn: Connection, document_id: str, version: int) -> list[str]:
+    """The copy ids in the version's cache, in issue order (their authenticity is checked when they are loaded)."""
+    out: list[str] = []
+    for ids in conn.execute(select(codewords.c.copy_ids).where(
+            codewords.c.document_id == document_id, codewords.c.version == version).order_by(codewords.c.chunk)
+            ).scalars():
+        out += str(ids).split()
+    return out
+
+
 def _load_packed(conn: Connection, key: bytes, code: tardos.TardosCode, document_id: str, version: int,
                  copy_ids: Sequence[str]) -> npt.NDArray[np.uint8]:
     cipher = _cipher(key)

@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 import numpy as np
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from reetrace.domains.personnel.models import Caller
 from reetrace.errors import Detail, invalid
@@ -158,7 +158,13 @@ def decide(code: tardos.TardosCode, ids: list[str], words: tardos.Bits, y: tardo
 
 
 def copy_ids(conn: Connection, document_id: str, version: int) -> list[str]:
-    """Every copy issued of a version, in a stable order."""
+    """Every copy issued of a version. The codeword cache lists them in issue order; it is used when it holds as
+    many as the read table counts (every copy enters both in one transaction), else the read table is listed."""
+    issued = conn.execute(select(func.count()).select_from(copies).where(
+        copies.c.document_id == document_id, copies.c.version == version)).scalar_one()
+    cached = codewords.cached_ids(conn, document_id, version)
+    if len(cached) == issued and len(set(cached)) == issued:
+        return cached
     return sorted(conn.execute(select(copies.c.copy_id).where(copies.c.document_id == document_id,
                                                               copies.c.version == version)).scalars())
 
