@@ -46,6 +46,7 @@ import numpy.typing as npt
 from PIL import Image, ImageDraw, ImageFont
 
 from reetrace.errors import Detail, Error, invalid
+from reetrace.pdfwrite import assemble
 
 ERASED = -1
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (x1, y1 exclusive)
@@ -621,13 +622,4 @@ def to_pdf(pages: Sequence[npt.NDArray[np.uint8]], *, title: str, dpi: int = 150
     head = [b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % k for k in kids) + b"] /Count %d >>" % len(kids)]
     body = [*head, *objects, b"<< /Title " + _pdf_string(title) + b" /Producer (reetrace) >>"]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, obj in enumerate(body, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(body) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(body) + 1, info, xref)
-    return bytes(out)
+    return assemble(body, version="1.7", info=info)
