@@ -90,12 +90,14 @@ def test_a_pdf_copy_photographed_scanned_and_cropped_names_its_recipient(world: 
     for name, data in leaks.items():
         result = _trace(world, data, "leak.jpg")
         assert (result.verdict, result.document_id, result.version) == ("accused", doc, 1), (name, result.note)
+        assert result.pages == [1], name
         assert _accused(result) == {ids[2]}, (name, result.note)
         suspect = next(s for s in result.suspects if s.accused)
         assert (suspect.recipient, suspect.device, suspect.ip) == (people[2], "pc-2", "10.0.0.3")
         assert suspect.false_accusation_bound <= 1e-6
     whole = _trace(world, pdf.data, "copy.pdf")  # the whole PDF: every page adds evidence
     assert _accused(whole) == {ids[2]} and whole.sites_read > 1000
+    assert whole.pages == list(range(1, len(pdf_pages(pdf.data, 150)) + 1))
 
 
 @pytest.mark.slow

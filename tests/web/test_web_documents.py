@@ -255,6 +255,7 @@ def test_pdf_and_png_copies_are_downloaded_and_a_photo_of_them_is_traced(world: 
     Image.fromarray(channels.phone_photo(picture, np.random.default_rng(4))).save(photo, format="JPEG")
     result = officer.post(f"{D}/trace", files={"file": ("photo.jpg", photo.getvalue(), "image/jpeg")}).json()
     assert result["verdict"] == "accused" and result["document_id"] == made["document_id"]
+    assert result["pages"] == [1]  # a picture trace says which page it showed (text traces: containment instead)
     assert [s["copy_id"] for s in result["suspects"] if s["accused"]] == [issued["adam"].headers["x-copy-id"]]
     # the other group neither downloads this copy nor finds the picture among its own
     other = api(world, "doc.officer.b")

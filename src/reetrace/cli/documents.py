@@ -171,9 +171,11 @@ def trace_(ctx: typer.Context, source: str = typer.Argument(..., metavar="FILE_O
         print_json(plain(result))
         return
     where = "-" if result.document_id is None else f"{result.document_id} version {result.version}"
-    table(f"trace {result.trace_id}: {result.verdict}", ["source", "containment", "positions read", "single leaker",
+    matched = (f"containment {result.containment:.2f}" if result.pages is None
+               else "pages " + (", ".join(str(p) for p in result.pages) or "-"))
+    table(f"trace {result.trace_id}: {result.verdict}", ["source", "matched", "positions read", "single leaker",
                                                           "threshold", "log entry"],
-          [[where, f"{result.containment:.2f}", f"{result.sites_read} of {result.sites_in_version}",
+          [[where, matched, f"{result.sites_read} of {result.sites_in_version}",
             result.single_leaker, f"{result.threshold:.2f}", result.entry_idx]])
     typer.echo(result.note)
     if result.suspects:

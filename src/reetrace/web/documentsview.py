@@ -153,6 +153,7 @@ class TraceOut(_Out):
     note: str
     suspects: list[SuspectOut]
     entry_idx: int
+    pages: list[int] | None = None
 
 
 # --- reads ---------------------------------------------------------------------------------------------------

@@ -148,3 +148,4 @@ class TraceResult:
     note: str
     suspects: list[TraceSuspect] = field(default_factory=list)
     entry_idx: int = -1
+    pages: list[int] | None = None  # a picture trace: the master pages (1-based) the picture showed; text: None

@@ -219,7 +219,7 @@ def picture_result(uow: UnitOfWork, vault: Vault, caller: Caller, data: bytes, r
     bits = "".join("." if b == ERASED else str(int(b)) for b in reading.symbols)
     base = dict(trace_id=trace_id, document_id=reading.document_id, version=reading.version, containment=1.0,
                 tied_versions=[], sites_in_version=reading.capacity, sites_covered=reading.covered,
-                sites_read=reading.read, bits=bits)
+                sites_read=reading.read, bits=bits, pages=list(reading.pages))
     if reading.read == 0:
         return _record(uow, caller, data, TraceResult(
             **base, verdict="no_mark", single_leaker=False, collusion_resistant=False, threshold=0.0,  # type: ignore[arg-type]
