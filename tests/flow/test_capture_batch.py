@@ -202,3 +202,37 @@ def test_yield_rules_are_read_again_when_the_file_changes(tmp_path: Path) -> Non
     with pytest.raises(Error) as err:
         YieldRules.current(rules)
     assert err.value.code == "bad_rules"
+
+
+@pytest.mark.parametrize(("tenant", "actor", "subjects", "namespaces", "tolerance", "direct"), [
+    ("bench", "bench", ("h", "ENT", "urn:reetrace:lot:A"), {}, None, True),
+    ("t\"q\\uote", "ac\ntor \u00e9\u2028\x7f\x01", ("\U0001f600", "\ud7ff\ue000", ""), {"ex": "https://ex.org/"},
+     (0.9, 1.0), True),
+    ("\u00fcber", "a", (), {"\u00e9": "x", "a": "\U0001f600", "Z": "\""}, (0.0, 1.05), True),
+    ("t", "a", ("x",), {"\U0001f600k": "v", "\uff5ek": "w"}, (0.5, 1.5), False),  # JCS orders keys by UTF-16 units
+    ("t", "a", ("x",), {}, (0.5, 2.0**60), False),
+    ("t", "a", ("x",), {}, (1e-7, 1.0000001), False),
+])
+def test_the_entry_written_directly_is_the_canonical_entry(tenant: str, actor: str, subjects: tuple[str, ...],
+                                                           namespaces: dict[str, str],
+                                                           tolerance: tuple[float, float] | None,
+                                                           direct: bool) -> None:
+    """``_event``'s entry (the envelope written around the event's canonical bytes) equals ``canonical_entry``."""
+    from datetime import UTC, datetime
+
+    from reetrace.domains.flow.massbalance import Tolerance
+    from reetrace.domains.flow.service import _entry, _logged_event, _Shared, _Unusual
+    from reetrace.domains.personnel.models import Caller
+    from reetrace.events import new_event_id
+
+    shared = _Shared.of(Caller.of(actor, tenant), tenant, "ENT-\u00e9")
+    event = create("X-1", 600.0, "ore", 0.5, Nd=1.0)
+    document = canonical_json(event)
+    limits = None if tolerance is None else Tolerance(*tolerance)
+    event_id, moment = new_event_id(), datetime.now(UTC)
+    expected = canonical_entry(_logged_event(shared, "ni:///h", event, namespaces, limits, event_id, moment, subjects))
+    if not direct:  # left to canonical_entry
+        with pytest.raises(_Unusual):
+            _entry(shared, "ni:///h", limits, namespaces, event_id, moment, subjects, document)
+        return
+    assert _entry(shared, "ni:///h", limits, namespaces, event_id, moment, subjects, document) == expected

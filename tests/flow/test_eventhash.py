@@ -7,8 +7,22 @@ and .hashes (MIT); the quantity-list pre-hash string from the openepcis event-ha
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
+from typing import Any
 
-from reetrace.domains.flow.eventhash import canonical_id, event_hash, prehash, quantity_list_prehash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reetrace.domains.flow.eventhash import (
+    DEFAULT_SPACES,
+    _field,
+    _generic,
+    canonical_id,
+    event_hash,
+    number,
+    prehash,
+    quantity_list_prehash,
+)
 
 SINGLE_EVENT = {
     "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
@@ -60,3 +74,50 @@ def test_identifiers_as_digital_link() -> None:
     assert canonical_id("urn:epc:id:sscc:0614141.1234567890") == "https://id.gs1.org/00/106141412345678908"
     assert canonical_id("urn:epc:id:sgln:0614141.12345.0") == "https://id.gs1.org/414/0614141123452"
     assert canonical_id("urn:reetrace:lot:L-1") == "urn:reetrace:lot:L-1"
+
+
+# --- the fast generic pre-hash against a plain reading of the algorithm ---------------------------------------
+
+def _reference(name: str, value: Any, spaces: Mapping[str, str]) -> str:
+    """The generic pre-hash of a value as the algorithm states it, one call per value (no shortcuts)."""
+    if isinstance(value, str):
+        return f"{name}={value}"
+    if isinstance(value, Mapping):
+        members = []
+        for key, item in value.items():
+            prefix, _, local = key.partition(":")
+            members.append(_reference(f"{{{spaces.get(prefix, prefix)}}}{local}" if local else key, item, spaces))
+        return name + "".join(sorted(members))
+    if isinstance(value, list | tuple):
+        return "".join(sorted(_reference(name, v, spaces) for v in value))
+    if isinstance(value, bool):
+        return f"{name}={str(value).lower()}"
+    if isinstance(value, int | float):
+        return f"{name}={number(value)}"
+    return f"{name}={value}"
+
+
+_keys = st.sampled_from(["lot", "a", "reetrace:x", "ex:y", "z:", ":w", "Nd", "b:c:d"])
+_leaves = (st.text(max_size=5) | st.booleans() | st.none() | st.integers(min_value=-(2**60), max_value=2**60)
+           | st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([600.0, 0.5, 1e-7, 2.0**53, -0.0]))
+_values = st.recursive(_leaves, lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
+                       | st.dictionaries(_keys, inner, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values)
+def test_generic_prehash_equals_the_plain_reading(value: Any) -> None:
+    spaces = {**DEFAULT_SPACES, "ex": "https://ex.org/"}
+    assert _generic("{ns}field", value, spaces) == _reference("{ns}field", value, spaces)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_keys, _values, max_size=5))
+def test_ilmd_prehash_equals_the_plain_reading(ilmd: dict[str, Any]) -> None:
+    """``ilmd``'s members are extension fields: each written as its expanded name and value, sorted."""
+    spaces = {**DEFAULT_SPACES, "ex": "https://ex.org/"}
+    members = []
+    for key, value in ilmd.items():
+        prefix, _, local = key.partition(":")
+        members.append(_reference(f"{{{spaces.get(prefix, prefix)}}}{local}" if local else key, value, spaces))
+    assert _field("ilmd", ilmd, spaces) == "ilmd" + "".join(sorted(members))

@@ -50,13 +50,23 @@ def prehash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None = Non
     spaces = {PREFIX[:-1]: REETRACE_NS, **namespaces} if namespaces else DEFAULT_SPACES
     parts = [f"eventType={event['type']}eventTime={utc_millis(str(event['eventTime']))}"
              f"eventTimeZoneOffset={event['eventTimeZoneOffset']}"]
-    for name in [name for name in ORDER if name in event]:
-        value = event[name]
-        if value is not None and value != [] and value != {}:
-            parts.append(_field(name, value, spaces))
-    extensions = [_extension(k, v, spaces) for k, v in event.items() if k not in RANK and k not in LEFT_OUT]
+    fields: list[tuple[int, str, Any]] = []
+    extensions = []
+    for key, value in event.items():
+        rank = RANK.get(key)
+        if rank is not None:
+            if value is not None and value != [] and value != {}:
+                fields.append((rank, key, value))
+        elif key not in LEFT_OUT:
+            extensions.append(_extension(key, value, spaces))
+    fields.sort(key=_first)
+    parts += [_field(name, value, spaces) for _, name, value in fields]
     extensions.sort()
     return "".join(parts + extensions)
+
+
+def _first(item: tuple[int, str, Any]) -> int:
+    return item[0]
 
 
 def utc_millis(text: str) -> str:
@@ -68,19 +78,21 @@ def utc_millis_of(moment: datetime) -> str:
     moment = moment.astimezone(UTC)
     if moment.year < 1000:  # as strftime writes the year (unpadded), so that such hashes stay what they were
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    return (f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
-            f"{moment.second:02d}.{moment.microsecond // 1000:03d}Z")
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 (cheaper than an f-string or isoformat here)
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second, moment.microsecond // 1000)
 
 
 def _field(name: str, value: Any, spaces: Mapping[str, str]) -> str:
-    if name in ID_LISTS:
-        return name + "".join(sorted(f"epc={canonical_id(v)}" for v in value))
-    if name in QUANTITY_LISTS:
+    if name in QUANTITY_LISTS:  # the common fields first
         return quantity_list_prehash(name, value)
-    if name in ("parentID", "transformationID"):
-        return f"{name}={canonical_id(value)}"
+    if name == "ilmd":  # its members as extension fields, sorted
+        return name + _members(value, spaces)
     if name in ("bizStep", "disposition"):
         return f"{name}={cbv(name, value)}"
+    if name in ID_LISTS:
+        return name + "".join(sorted(f"epc={canonical_id(v)}" for v in value))
+    if name in ("parentID", "transformationID"):
+        return f"{name}={canonical_id(value)}"
     if name in ("readPoint", "bizLocation"):
         rest = sorted(_extension(k, v, spaces) for k, v in value.items() if k != "id")
         return f"{name}id={canonical_id(value['id'])}" + "".join(rest)
@@ -94,8 +106,6 @@ def _field(name: str, value: Any, spaces: Mapping[str, str]) -> str:
     if name == "persistentDisposition":
         return name + "".join(f"{k}={cbv('disposition', d)}" for k in ("set", "unset")
                               for d in sorted(value.get(k, [])))
-    if name == "ilmd":
-        return name + "".join(sorted(_extension(k, v, spaces) for k, v in value.items()))
     return _generic(name, value, spaces)
 
 
@@ -156,19 +166,47 @@ def _generic(name: str, value: Any, spaces: Mapping[str, str]) -> str:
     if kind is str:
         return f"{name}={value}"
     if kind is dict or (kind is not list and kind is not tuple and isinstance(value, Mapping)):
-        members = []
-        for key, item in value.items():  # _extension, inlined
-            prefix, _, local = key.partition(":")
-            members.append(_generic(f"{{{spaces.get(prefix, prefix)}}}{local}" if local else key, item, spaces))
-        members.sort()
-        return name + "".join(members)
+        return name + _members(value, spaces)
     if kind is list or kind is tuple or isinstance(value, list | tuple):
-        return "".join(sorted([_generic(name, v, spaces) for v in value]))
+        if kind is list or kind is tuple:
+            if all(type(v) is dict for v in value):  # a list of plain objects (lot master data): no call per element
+                items = [name + _members(v, spaces) for v in value]
+            else:
+                items = [_generic(name, v, spaces) for v in value]
+        else:
+            items = [_generic(name, v, spaces) for v in value]
+        items.sort()
+        return "".join(items)
     if isinstance(value, bool):
         return f"{name}={str(value).lower()}"
     if isinstance(value, int | float):
         return f"{name}={number(value)}"
     return f"{name}={value}"
+
+
+def _members(value: Mapping[str, Any], spaces: Mapping[str, str]) -> str:
+    """The members of an object, each ``name=value`` (extension names expanded), sorted and joined.
+
+    ``_generic`` of each member, with the common leaves (text, floats with a fraction, exact integers) written here
+    rather than through a call.
+    """
+    members = []
+    for key, item in value.items():
+        if ":" in key:  # _extension, inlined
+            prefix, _, local = key.partition(":")
+            if local:
+                key = f"{{{spaces.get(prefix, prefix)}}}{local}"
+        kind = type(item)
+        if kind is str:
+            members.append(f"{key}={item}")
+        elif kind is float and not item.is_integer():
+            members.append(f"{key}={item!r}")
+        elif kind is int and -(2**53) <= item <= 2**53:
+            members.append(f"{key}={item}")
+        else:
+            members.append(_generic(key, item, spaces))
+    members.sort()
+    return "".join(members)
 
 
 # --- EPC URNs as GS1 Digital Link URIs --------------------------------------------------------------------------

@@ -69,6 +69,12 @@ class Lot:
 def known_lots(conn: Connection, lot_ids: Collection[str]) -> dict[str, Lot]:
     ids = sorted(set(lot_ids))
     out: dict[str, Lot] = {}
+    if conn.dialect.name == "sqlite":  # one query, the ids as one JSON parameter (no per-value binding)
+        columns = ", ".join(c.name for c in lots.c)
+        for row in conn.exec_driver_sql(f"SELECT {columns} FROM {lots.name} WHERE lot_id IN "
+                                        "(SELECT value FROM json_each(?))", (json.dumps(ids),)):
+            out[row.lot_id] = lot_of_row(row)
+        return out
     for start in range(0, len(ids), 500):
         for row in conn.execute(select(lots).where(lots.c.lot_id.in_(ids[start:start + 500]))):
             out[row.lot_id] = lot_of_row(row)

@@ -9,18 +9,22 @@ the step's tolerance raises ``flow.mass_balance.gap`` carrying the balance, the 
 
 A document is captured as one batch, with the per-event semantics above (one log entry per event, in document order).
 Each event is parsed once: the model, its quantity roles, its mass balance and the canonical JSON of the event are
-computed during the checks and reused for the log entry (the event's canonical bytes spliced into its envelope's,
-see ``_entry``) and the read tables. The log entries are staged in one batch; the projection builds every table's rows
-in memory and writes each table with one multi-row insert. Replay projects through the same code (``_captured``
-parses the logged bodies and calls ``_project``), and a test holds batched capture to event-by-event capture.
+computed during the checks and reused for the log entry (the envelope's JCS written around the event's canonical
+bytes, see ``_entry``) and the read tables. The log entries are staged in one batch; the projection builds every
+table's rows in memory (tuples) and writes each table with one multi-row insert. Replay projects through the same code
+(``_captured`` parses the logged bodies and calls ``_project``), and a test holds batched capture to event-by-event
+capture. The cyclic garbage collector is paused during a capture (``_collector_paused``).
 """
 
 from __future__ import annotations
 
+import gc
 import json
-import operator
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,7 +34,15 @@ from reetrace.domains.alerts import raise_alert
 from reetrace.domains.personnel.models import Caller
 from reetrace.domains.registry.tables import enterprises
 from reetrace.errors import Detail, Error, invalid
-from reetrace.events import MAX_ENTRY_BYTES, Event, EventKind, canonical_entry, canonical_json
+from reetrace.events import (
+    ENTRY_VERSION,
+    MAX_ENTRY_BYTES,
+    Event,
+    EventKind,
+    canonical_entry,
+    canonical_json,
+    new_event_id,
+)
 from reetrace.storage.ledger import UnitOfWork
 
 from .epcis import (
@@ -93,6 +105,7 @@ class _Checked:
     model: EpcisEvent
     hash: str
     roles: dict[str, tuple[QuantityElement, ...]]  # quantities(model)
+    master: tuple[LotMasterData, ...]  # model.lot_master_data()
     tolerance: Tolerance | None = None
     balance: list[ElementBalance] = field(default_factory=list)
 
@@ -107,6 +120,31 @@ def enterprise_tenant(conn: Connection, caller: Caller, enterprise_id: str) -> s
 
 def capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequence[EventInput], *,
             rules: YieldRules | None = None) -> CaptureReport:
+    with _collector_paused():
+        return _capture(uow, caller, enterprise_id, items, rules)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while one document is captured, back on (if it was on) after.
+
+    A document's models, rows and entries all live until its capture ends, so the collector, set off by the
+    allocations, kept scanning them (and, as they piled up, every object of the process in full collections): a
+    fifth of a capture's time. They are freed by reference counting when the capture ends; the few cycles among
+    them wait for the next collection. Process-wide: another thread's objects are not collected meanwhile either.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequence[EventInput],
+             rules: YieldRules | None) -> CaptureReport:
     tenant = enterprise_tenant(uow.conn, caller, enterprise_id)
     rules = rules or YieldRules.current()
     checked = [_parse(item) for item in items]
@@ -119,8 +157,11 @@ def capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequence
         fresh.append(c)
     _check_lots(uow.conn, enterprise_id, fresh, rules)
     uow.ledger.kinds.get(CAPTURED)  # as Ledger.prepare would: the deployment records this kind
-    staged = [_event(caller, tenant, enterprise_id, c) for c in fresh]
-    recorded = uow.stage_canonical([(entry, e.kind, e.tenant, e.id) for e, entry, _ in staged])
+    staged = []
+    if fresh:
+        shared = _Shared.of(caller, tenant, enterprise_id)
+        staged = [_event(shared, c) for c in fresh]
+    recorded = uow.stage_canonical([(entry, CAPTURED, tenant, event_id) for event_id, entry, _ in staged])
     # The projector of this kind, given the models parsed above (``_captured`` parses them again on replay).
     _project(uow.conn, [_Captured.of(c, document, tenant, enterprise_id, index)
                         for c, (_, _, document), index in zip(fresh, staged, recorded, strict=True)])
@@ -140,12 +181,15 @@ def _parse(item: EventInput) -> _Checked:
     except ValidationError as exc:
         details = [Detail(e["msg"], ".".join([item.label, *map(str, e["loc"][1:] or e["loc"])])) for e in exc.errors()]
         raise invalid(f"{details[0].location}: {details[0].message}", *details, code="invalid_event") from None
-    return _Checked(item, model, event_hash(item.data, item.namespaces), quantities(model))
+    return _Checked(item, model, event_hash(item.data, item.namespaces), quantities(model), model.lot_master_data())
 
 
 def _stored_hashes(conn: Connection, hashes: Sequence[str]) -> set[str]:
     out: set[str] = set()
     unique = sorted(set(hashes))
+    if conn.dialect.name == "sqlite":  # one query, the hashes as one JSON parameter (no per-value binding)
+        return set(conn.exec_driver_sql("SELECT event_hash FROM flow_events WHERE event_hash IN "
+                                        "(SELECT value FROM json_each(?))", (json.dumps(unique),)).scalars())
     for start in range(0, len(unique), 500):
         out |= set(conn.execute(select(events.c.event_hash).where(events.c.event_hash.in_(unique[start:start + 500])))
                    .scalars())
@@ -158,7 +202,7 @@ def _check_lots(conn: Connection, enterprise_id: str, batch: Sequence[_Checked],
     known = known_lots(conn, mentioned)
     for c in batch:
         where, roles = c.item.label, c.roles
-        master = {m.lot: m for m in c.model.lot_master_data()}
+        master = {m.lot: m for m in c.master}
         created = roles.get("created", ()) + roles.get("output", ())
         for n, q in enumerate(created):
             if q.epc_class in known or q.epc_class not in master or not _in_kg(q):
@@ -177,10 +221,10 @@ def _check_lots(conn: Connection, enterprise_id: str, batch: Sequence[_Checked],
                     raise invalid(f"{line}: unknown lot {q.epc_class}", Detail("no event created this lot", line),
                                   code="unknown_lot")
                 kilograms(q, line)
+        made = {q.epc_class: Lot.of(master[q.epc_class], enterprise_id) for q in created}
         if isinstance(c.model, TransformationEvent):
-            _balance(c, known, master, enterprise_id, rules)
-        for q in created:
-            known[q.epc_class] = Lot.of(master[q.epc_class], enterprise_id)
+            _balance(c, known, made, rules)
+        known.update(made)
 
 
 def _in_kg(q: QuantityElement) -> bool:
@@ -188,8 +232,7 @@ def _in_kg(q: QuantityElement) -> bool:
     return q.quantity is not None and (q.uom or "KGM") in KG_PER_UNIT
 
 
-def _balance(c: _Checked, known: dict[str, Lot], master: dict[str, Any], enterprise_id: str,
-             rules: YieldRules) -> None:
+def _balance(c: _Checked, known: dict[str, Lot], made: dict[str, Lot], rules: YieldRules) -> None:
     model = c.model
     assert isinstance(model, TransformationEvent)
     where = c.item.label
@@ -197,55 +240,132 @@ def _balance(c: _Checked, known: dict[str, Lot], master: dict[str, Any], enterpr
         raise invalid(f"{where}: outputs without inputs",
                       Detail("list the consumed lots", f"{where}.inputQuantityList"), code="outputs_without_inputs")
     inputs = [known[q.epc_class].content(kilograms(q, where)) for q in model.input_quantity_list]
-    outputs = [Lot.of(master[q.epc_class], enterprise_id).content(kilograms(q, where))
-               for q in model.output_quantity_list]
+    outputs = [made[q.epc_class].content(kilograms(q, where)) for q in model.output_quantity_list]
     c.tolerance = rules.for_step(model.process_step or "")
     c.balance = balance(inputs, outputs, c.tolerance, where)
 
 
-def _event(caller: Caller, tenant: str, enterprise_id: str, c: _Checked) -> tuple[Event, bytes, bytes]:
-    """The log entry of one checked event: the event, its canonical bytes (what ``Ledger.prepare`` returns) and the
-    canonical bytes of the EPCIS event alone (the ``flow_events`` document).
+@dataclass(frozen=True)
+class _Shared:
+    """What every log entry of one capture shares, validated once: kind, tenant and actor as ``Event`` validates
+    them, the enterprise as ``EventCaptured`` does; and the start of each entry's JCS text up to its EPCIS event."""
 
-    The body is validated by its kind's model (``EventCaptured``), so it is valid for the kind as it stands;
-    validating it a second time through the registry would give the same dict. An event that is plain JSON already
-    (as read from a file; ``canonical_json`` says so) is its own JSON form; anything else takes the model's.
+    caller: Caller
+    tenant: str
+    enterprise_id: str
+    head: str  # '{"actor":...,"body":{"enterprise_id":...,"event":'
+    tail: str  # ',"kind":...,"occurred_at":"' (after the id)
+
+    @classmethod
+    def of(cls, caller: Caller, tenant: str, enterprise_id: str) -> _Shared:
+        Event(kind=CAPTURED, tenant=tenant, actor=caller.actor, body={})  # refuses what an entry may not carry
+        EventCaptured(event_hash=_SOME_HASH, enterprise_id=enterprise_id, event={})
+        return cls(caller, tenant, enterprise_id,
+                   f'{{"actor":{_text(caller.actor)},"body":{{"enterprise_id":{_text(enterprise_id)},"event":',
+                   f'","kind":{_text(CAPTURED)},"occurred_at":"')
+
+
+_SOME_HASH = "ni:///sha-256;" + "0" * 64 + "?ver=CBV2.0"
+_text = json.encoder.encode_basestring  # a JSON string as JCS writes it (escapes and all; what canonical_json uses)
+
+
+class _Unusual(Exception):
+    """A value the fast JCS writer leaves to ``canonical_entry`` (which writes or refuses it)."""
+
+
+def _event(shared: _Shared, c: _Checked) -> tuple[str, bytes, bytes]:
+    """The log entry of one checked event: its event id, its canonical bytes (what ``Ledger.prepare`` returns for
+    the ``Event`` that ``_logged_event`` gives) and the canonical bytes of the EPCIS event alone (the
+    ``flow_events`` document).
+
+    The body is what ``EventCaptured`` validates and dumps; its fields are built here from values of known types
+    (the hash computed above, the enterprise checked in ``_Shared``, the tolerance's floats), so only the event and
+    its namespaces are looked at. An event that is plain JSON already (as read from a file; ``canonical_json`` says
+    so) is its own JSON form; anything else (e.g. a date from a spreadsheet) takes the model's.
     """
-    model = EventCaptured(event_hash=c.hash, enterprise_id=enterprise_id, event=c.item.data,
-                          namespaces=c.item.namespaces, min_yield=c.tolerance.min_yield if c.tolerance else None,
-                          max_yield=c.tolerance.max_yield if c.tolerance else None)
-    try:
-        document = canonical_json(c.item.data, "event.body.event")
-        body = {"event_hash": model.event_hash, "enterprise_id": model.enterprise_id, "event": c.item.data,
-                "namespaces": model.namespaces, "min_yield": model.min_yield, "max_yield": model.max_yield}
-    except Error:  # e.g. a date from a spreadsheet: the model's JSON form writes it as text
+    data, namespaces, tolerance = c.item.data, c.item.namespaces, c.tolerance
+    event: dict[str, Any] | None = None
+    if type(data) is dict and (not namespaces or _plain_strings(namespaces)):
+        try:
+            document = canonical_json(data, "event.body.event")
+            event = data
+        except Error:
+            pass
+    if event is None:  # validated and dumped by the model, as the kind's registry would
+        model = EventCaptured(event_hash=c.hash, enterprise_id=shared.enterprise_id, event=data,
+                              namespaces=namespaces, min_yield=tolerance.min_yield if tolerance else None,
+                              max_yield=tolerance.max_yield if tolerance else None)
         body = model.model_dump(mode="json")
         document = canonical_json(body["event"], "event.body.event")
-    lot_ids = sorted({q.epc_class for qs in c.roles.values() for q in qs})[:20]
-    event = Event(kind=CAPTURED, tenant=tenant, actor=caller.actor,
-                  subjects=(c.hash, enterprise_id, *lot_ids), body=body)
-    return event, _entry(event, document), document
+        event, namespaces = body["event"], body["namespaces"]
+    lots = sorted({q.epc_class for qs in c.roles.values() for q in qs})[:20]
+    subjects = (c.hash, shared.enterprise_id, *lots)
+    event_id = new_event_id()
+    occurred_at = datetime.now(UTC)
+    try:
+        entry = _entry(shared, c.hash, tolerance, namespaces, event_id, occurred_at, subjects, document)
+    except (_Unusual, ValueError):  # e.g. a lone surrogate in a lot id, a huge entry: as canonical_entry says
+        entry = canonical_entry(_logged_event(shared, c.hash, event, namespaces, tolerance, event_id, occurred_at,
+                                              subjects))
+    return event_id, entry, document
 
 
-_HOLE = "\x00reetrace:flow:event\x00"
-_HOLE_JSON = json.dumps(_HOLE).encode("ascii")
+def _logged_event(shared: _Shared, event_hash: str, event: dict[str, Any], namespaces: dict[str, str],
+                  tolerance: Tolerance | None, event_id: str, occurred_at: datetime,
+                  subjects: tuple[str, ...]) -> Event:
+    """The ``flow.event.captured`` event whose ``canonical_entry`` the log entry is."""
+    body = {"event_hash": event_hash, "enterprise_id": shared.enterprise_id, "event": event,
+            "namespaces": namespaces, "min_yield": tolerance.min_yield if tolerance else None,
+            "max_yield": tolerance.max_yield if tolerance else None}
+    return Event(kind=CAPTURED, tenant=shared.tenant, actor=shared.caller.actor, subjects=subjects, body=body,
+                 occurred_at=occurred_at, id=event_id)
 
 
-def _entry(event: Event, document: bytes) -> bytes:
-    """``canonical_entry(event)``, with the EPCIS event's canonical bytes (written once, for the log and the document
-    column) in their place.
+def _plain_strings(namespaces: dict[str, str]) -> bool:
+    return all(type(k) is str and type(v) is str for k, v in namespaces.items())
 
-    JCS writes each member's value independently of its neighbours and sorts members by key alone, so the envelope
-    written with a placeholder string for the event, the placeholder then replaced by the event's JCS bytes, is the
-    envelope's JCS (a test compares the two). Anything unusual takes ``canonical_entry`` itself.
+
+def _entry(shared: _Shared, event_hash: str, tolerance: Tolerance | None, namespaces: dict[str, str],
+           event_id: str, occurred_at: datetime, subjects: tuple[str, ...], document: bytes) -> bytes:
+    """``canonical_entry`` of ``_logged_event(...)``, written directly: the envelope's members in JCS order (all
+    keys are ASCII), its text values JSON-escaped as JCS escapes them, and the EPCIS event's canonical bytes
+    (written once, for the log and the document column) in their place. A test holds it to ``canonical_entry``.
+    Raises ``_Unusual`` (or ``UnicodeEncodeError``) for what it does not write: the caller asks ``canonical_entry``.
     """
-    envelope = event.envelope()
-    envelope["body"] = {**envelope["body"], "event": _HOLE}
-    frame = canonical_json(envelope, "event")
-    if frame.count(_HOLE_JSON) != 1:
-        return canonical_entry(event)
-    entry = frame.replace(_HOLE_JSON, document)
-    return entry if len(entry) <= MAX_ENTRY_BYTES else canonical_entry(event)  # which refuses it, saying why
+    if occurred_at.utcoffset() or occurred_at.year < 1000:
+        raise _Unusual
+    stamp = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 (what envelope() writes, for a time in UTC)
+        occurred_at.year, occurred_at.month, occurred_at.day, occurred_at.hour, occurred_at.minute,
+        occurred_at.second, occurred_at.microsecond)
+    if tolerance is None:
+        yields = '"max_yield":null,"min_yield":null'
+    else:
+        yields = f'"max_yield":{_number(tolerance.max_yield)},"min_yield":{_number(tolerance.min_yield)}'
+    spaces = "{}" if not namespaces else _namespaces_jcs(namespaces)
+    tail = (f',"event_hash":{_text(event_hash)},{yields},"namespaces":{spaces}}},"id":"{event_id}{shared.tail}'
+            f'{stamp}","subjects":[{",".join(map(_text, subjects))}],"tenant":{_text(shared.tenant)},'
+            f'"v":{ENTRY_VERSION}}}')
+    entry = b"".join((shared.head.encode("utf-8"), document, tail.encode("utf-8")))
+    if len(entry) > MAX_ENTRY_BYTES:
+        raise _Unusual
+    return entry
+
+
+def _number(value: float) -> str:
+    """A tolerance (a float) as JCS writes it, for the values where that is ``repr`` or an integer."""
+    if type(value) is float:
+        if value.is_integer():
+            if -(2.0**53) < value < 2.0**53:
+                return str(int(value))
+        elif math.isfinite(value) and abs(value) >= 1e-4:  # below 2**53 with a fraction: repr writes no exponent
+            return repr(value)
+    raise _Unusual
+
+
+def _namespaces_jcs(namespaces: dict[str, str]) -> str:
+    if any(max(k, default="") > "\uffff" for k in namespaces):  # JCS orders keys by UTF-16 code units
+        raise _Unusual
+    return "{" + ",".join(f"{_text(k)}:{_text(v)}" for k, v in sorted(namespaces.items())) + "}"
 
 
 def _raise_gap(uow: UnitOfWork, tenant: str, enterprise_id: str, c: _Checked, index: int) -> str | None:
@@ -291,12 +411,13 @@ class _Captured:
     namespaces: str
     tolerance: Tolerance | None
     index: int
+    roles: dict[str, tuple[QuantityElement, ...]]  # quantities(model)
     balance: Sequence[ElementBalance] | None = None  # when the capture computed it already (same lots, same rules)
 
     @classmethod
     def of(cls, c: _Checked, document: bytes, tenant: str, enterprise_id: str, index: int) -> _Captured:
-        return cls(c.hash, tenant, enterprise_id, c.model, c.model.lot_master_data(), document.decode("utf-8"),
-                   _namespaces_json(c.item.namespaces), c.tolerance, index,
+        return cls(c.hash, tenant, enterprise_id, c.model, c.master, document.decode("utf-8"),
+                   _namespaces_json(c.item.namespaces), c.tolerance, index, c.roles,
                    c.balance if c.tolerance is not None else None)
 
 
@@ -305,6 +426,13 @@ def _namespaces_json(namespaces: dict[str, str]) -> str:
 
 
 _sorted_json = json.JSONEncoder(sort_keys=True).encode  # json.dumps(value, sort_keys=True), set up once
+
+
+def _distribution_json(shares: dict[str, float]) -> str:
+    """``_sorted_json(shares)`` for a lot's element shares: element symbols (validated, ASCII letters) to floats."""
+    if all(type(v) is float and math.isfinite(v) for v in shares.values()):
+        return "{" + ", ".join(f'"{k}": {v!r}' for k, v in sorted(shares.items())) + "}"
+    return _sorted_json(shares)
 
 
 def _captured(conn: Connection, items: Sequence[tuple[Event, int]]) -> None:
@@ -317,65 +445,87 @@ def _captured(conn: Connection, items: Sequence[tuple[Event, int]]) -> None:
                                                                                               body.max_yield)
         run.append(_Captured(body.event_hash, event.tenant or "", body.enterprise_id, model, model.lot_master_data(),
                              canonical_json(body.event, "event").decode("utf-8"),
-                             _namespaces_json(body.namespaces), tolerance, index))
+                             _namespaces_json(body.namespaces), tolerance, index, quantities(model)))
     _project(conn, run)
 
 
+EVENT_COLUMNS = ("event_hash", "tenant", "enterprise_id", "event_type", "event_time", "month", "process_step",
+                 "biz_step", "document", "namespaces", "entry_idx")
+LOT_COLUMNS = ("lot_id", "tenant", "enterprise_id", "product_class", "element", "reo_content", "distribution",
+               "quantity_kg", "process_step", "biz_location", "event_hash", "entry_idx")
+LINK_COLUMNS = ("child_lot", "parent_lot", "event_hash", "input_kg", "share")
+BALANCE_COLUMNS = ("event_hash", "element", "tenant", "enterprise_id", "month", "process_step", "in_kg", "out_kg",
+                   "min_yield", "max_yield", "within")
+SHIPMENT_COLUMNS = ("event_hash", "lot_id", "party", "tenant", "enterprise_id", "quantity_kg", "end_user",
+                    "event_time")
+Row = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The rows of each read table for one projection run, as tuples in the order of the ``*_COLUMNS`` above."""
+
+    events: list[Row] = field(default_factory=list)
+    lots: list[Row] = field(default_factory=list)
+    links: list[Row] = field(default_factory=list)
+    balances: list[Row] = field(default_factory=list)
+    shipments: list[Row] = field(default_factory=list)
+
+
 def _project(conn: Connection, run: Sequence[_Captured]) -> None:
-    rows: dict[str, list[dict[str, Any]]] = {"events": [], "lots": [], "links": [], "balances": [], "shipments": []}
+    rows = _Rows()
     created = {m.lot for c in run for m in c.master}
     needed = {q.epc_class for c in run if isinstance(c.model, TransformationEvent) and c.tolerance is not None
               and c.balance is None for q in c.model.input_quantity_list} - created
-    known = known_lots(conn, needed) if needed else {}
+    # Lots of the run itself are kept only when a balance is computed here (replay); capture brings its balances.
+    known = known_lots(conn, needed) if needed else None
+    if known is None and any(c.tolerance is not None and c.balance is None for c in run):
+        known = {}
     for c in run:
         model = c.model
         moment = utc_millis_of(model.event_time)
-        rows["events"].append({
-            "event_hash": c.event_hash, "tenant": c.tenant, "enterprise_id": c.enterprise_id,
-            "event_type": model.type, "event_time": moment, "month": moment[:7], "process_step": model.process_step,
-            "biz_step": model.biz_step, "document": c.document, "namespaces": c.namespaces, "entry_idx": c.index})
-        _lot_rows(c, known, rows["lots"])
+        step = model.process_step
+        rows.events.append((c.event_hash, c.tenant, c.enterprise_id, model.type, moment, moment[:7], step,
+                            model.biz_step, c.document, c.namespaces, c.index))
+        _lot_rows(c, step, known, rows.lots)
         if isinstance(model, TransformationEvent):
-            _transformation_rows(c, model, known, moment, rows)
+            _transformation_rows(c, model, step, known, moment, rows)
         elif isinstance(model, ObjectEvent | TransactionEvent):
-            _shipment_rows(c, model, moment, rows["shipments"])
-    for table, key in ((events, "events"), (lots, "lots"), (lot_links, "links"), (balances, "balances"),
-                       (shipments, "shipments")):
-        if rows[key]:
-            insert_rows(conn, table, rows[key])
+            _shipment_rows(c, model, moment, rows.shipments)
+    for table, columns, data in ((events, EVENT_COLUMNS, rows.events), (lots, LOT_COLUMNS, rows.lots),
+                                 (lot_links, LINK_COLUMNS, rows.links), (balances, BALANCE_COLUMNS, rows.balances),
+                                 (shipments, SHIPMENT_COLUMNS, rows.shipments)):
+        if data:
+            insert_rows(conn, table, columns, data)
 
 
-def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows (dicts with the same keys in the same order) into a table in one executemany.
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """Rows (tuples of the columns' values, in their order) into a table in one executemany.
 
     On SQLite straight through the driver: the values are plain str, int, float, bool and None, which need none of
     SQLAlchemy's per-row processing (a third of the time of a capture before). Elsewhere SQLAlchemy's batched insert.
     """
     if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), list(rows))
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    names = list(rows[0])
-    values = operator.itemgetter(*names)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                         [values(row) for row in rows])
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                         list(rows))
 
 
-def _lot_rows(c: _Captured, known: dict[str, Lot], out: list[dict[str, Any]]) -> None:
-    roles = quantities(c.model)
+def _lot_rows(c: _Captured, step: str | None, known: dict[str, Lot] | None, out: list[Row]) -> None:
+    roles = c.roles
     master = {m.lot: m for m in c.master}
+    where = c.model.biz_location.id if c.model.biz_location else None
     for q in roles.get("created", ()) + roles.get("output", ()):
         m = master[q.epc_class]
-        out.append({"lot_id": q.epc_class, "tenant": c.tenant, "enterprise_id": c.enterprise_id,
-                    "product_class": m.product_class, "element": m.element, "reo_content": m.reo_content,
-                    "distribution": _sorted_json(m.shares()), "quantity_kg": kilograms(q, "lot"),
-                    "process_step": c.model.process_step,
-                    "biz_location": c.model.biz_location.id if c.model.biz_location else None,
-                    "event_hash": c.event_hash, "entry_idx": c.index})
-        known[q.epc_class] = Lot.of(m, c.enterprise_id)
+        out.append((q.epc_class, c.tenant, c.enterprise_id, m.product_class, m.element, m.reo_content,
+                    _distribution_json(m.shares()), kilograms(q, "lot"), step, where, c.event_hash, c.index))
+        if known is not None:
+            known[q.epc_class] = Lot.of(m, c.enterprise_id)
 
 
-def _transformation_rows(c: _Captured, model: TransformationEvent, known: dict[str, Lot], moment: str,
-                         rows: dict[str, list[dict[str, Any]]]) -> None:
+def _transformation_rows(c: _Captured, model: TransformationEvent, step: str | None, known: dict[str, Lot] | None,
+                         moment: str, rows: _Rows) -> None:
     ins = [(q.epc_class, kilograms(q, "input")) for q in model.input_quantity_list]
     total = sum(kg for _, kg in ins) or 1.0
     links: dict[tuple[str, str], tuple[float, float]] = {}
@@ -384,31 +534,29 @@ def _transformation_rows(c: _Captured, model: TransformationEvent, known: dict[s
             key = (out.epc_class, lot_id)
             prior = links.get(key, (0.0, 0.0))
             links[key] = (prior[0] + kg, prior[1] + kg / total)
-    rows["links"].extend({"child_lot": child, "parent_lot": parent, "event_hash": c.event_hash, "input_kg": kg,
-                          "share": share} for (child, parent), (kg, share) in links.items())
+    event_hash = c.event_hash
+    rows.links.extend((child, parent, event_hash, kg, share) for (child, parent), (kg, share) in links.items())
     if c.tolerance is None:
         return
     result = c.balance
     if result is None:
+        assert known is not None
         result = balance([known[lot].content(kg) for lot, kg in ins],
                          [known[q.epc_class].content(kilograms(q, "output")) for q in model.output_quantity_list],
                          c.tolerance)
-    rows["balances"].extend(
-        {"event_hash": c.event_hash, "element": b.element, "tenant": c.tenant, "enterprise_id": c.enterprise_id,
-         "month": moment[:7], "process_step": model.process_step or "", "in_kg": b.in_kg, "out_kg": b.out_kg,
-         "min_yield": b.tolerance.min_yield, "max_yield": b.tolerance.max_yield, "within": b.within}
-        for b in result)
+    month, tenant, enterprise_id = moment[:7], c.tenant, c.enterprise_id
+    rows.balances.extend((event_hash, b.element, tenant, enterprise_id, month, step or "", b.in_kg, b.out_kg,
+                          b.tolerance.min_yield, b.tolerance.max_yield, b.within) for b in result)
 
 
-def _shipment_rows(c: _Captured, model: ObjectEvent | TransactionEvent, moment: str,
-                   out: list[dict[str, Any]]) -> None:
+def _shipment_rows(c: _Captured, model: ObjectEvent | TransactionEvent, moment: str, out: list[Row]) -> None:
     parties = sorted({d.destination for d in model.destination_list})
     if not parties or not (isinstance(model, TransactionEvent) or model.biz_step in SHIPPING_STEPS):
         return
     shipped = {(q.epc_class, p): kilograms(q, "shipment") for q in model.quantity_list for p in parties}
-    out.extend({"event_hash": c.event_hash, "lot_id": lot, "party": party, "tenant": c.tenant,
-                "enterprise_id": c.enterprise_id, "quantity_kg": kg, "end_user": model.end_user,
-                "event_time": moment} for (lot, party), kg in shipped.items())
+    end_user = model.end_user
+    out.extend((c.event_hash, lot, party, c.tenant, c.enterprise_id, kg, end_user, moment)
+               for (lot, party), kg in shipped.items())
 
 
 KINDS = [
