@@ -7,9 +7,11 @@ than a token *missing* on one side (an extra middle name, a patronymic). Beyond 
 its usual short form ("Ted" / "Theodore", from ``nicknames.toml``), "bin" matches "ibn", and when both names read as
 romanised Chinese (:mod:`.romanise`) a Wade-Giles or Cantonese spelling matches its pinyin ("Hsu" / "Xu",
 "Tse-tung" / "Zedong"). Two adjacent tokens left over on one side may match one token on the other run together
-("Patr ushev" / "Patrushev"). Numbers and generational numerals (II, IX) must agree. Each feature is a number in
-0..1; the scorer's weights are data (``scorer.toml``), trained on the dev half of the benchmark by
-``bench/screening.py --train``, and every score lists each feature's contribution.
+("Patr ushev" / "Patrushev"), and a two- or three-letter word one letter off the other side's matches it when at
+least two other words are equal ("CVC Health Corp" / "CVS Health Corp", "Kim Jong On" / "Kim Jong Un"; never in
+romanised Chinese, where one letter is another syllable). Numbers and generational numerals (II, IX) must agree.
+Each feature is a number in 0..1; the scorer's weights are data (``scorer.toml``), trained on the dev half of the
+benchmark by ``bench/screening.py --train``, and every score lists each feature's contribution.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .normalise import NameForm
+from .normalise import ROMAN_VALUE, NameForm, numbers_of
 from .phonetic import is_vowelless, phonetic_key, sounds_alike
-from .romanise import is_sinitic, readings
+from .romanise import readings
 
 TOKEN_FLOOR = 0.7  # below this edit similarity two tokens do not match (unless they sound alike)
 SHORT_TOKEN = 3  # tokens this short match only when equal, sounding alike, or as an initial
@@ -54,13 +57,8 @@ COMMON = 25  # a token in at least this many listed names is a common name part 
 PATRONYMIC = frozenset({"bin", "ben", "ibn", "bint", "binti", "ould", "abu", "ap"})
 # A patronymic left over on one side is optional: "Vladimir Putin" / "Vladimir Vladimirovich Putin".
 _PATRONYMIC_WORD = re.compile(r"..(?:ovich|evich|yevich|ovna|evna|yevna|ichna|ogly|oglu|kyzy|qizi|uly)$")
-_ROMAN_VALUE = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
-_ROMAN = frozenset(_ROMAN_VALUE)
+_ROMAN = frozenset(ROMAN_VALUE)
 _NUMERIC = re.compile(r"\d")
-# Company-form words that mean the same legal form (for "forms_differ").
-_SAME_FORM = {"limited": "ltd", "company": "co", "corporation": "corp", "incorporated": "inc", "cos": "co",
-              "holdings": "holding", "youxiangongsi": "youxian", "gongsi": "youxian", "oao": "ojsc", "ooo": "llc",
-              "zao": "cjsc", "pao": "pjsc", "tov": "llc", "mbh": "gmbh"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +73,7 @@ class Alignment:
     matched: tuple[TokenMatch, ...]
     unmatched_query: tuple[str, ...]
     unmatched_candidate: tuple[str, ...]
-    how: tuple[str, ...]  # per matched pair: exact | edit | phonetic | initial
+    how: tuple[str, ...]  # per matched pair: exact | edit | phonetic | initial | nickname | romanised | joined | typo
     crossed: bool  # the matched pairs are not in the same order on both sides
 
 
@@ -85,13 +83,15 @@ def token_similarity(a: str, b: str) -> tuple[float, str]:
         return 1.0, "exact"
     if a in _PARTICLES and b in _PARTICLES and _SAME_WORD.get(a, a) == _SAME_WORD.get(b, b):
         return ROMANISED, "edit"
-    if _NUMERIC.search(a) or _NUMERIC.search(b) or a in _ROMAN or b in _ROMAN:
-        return (1.0, "edit") if _ROMAN_VALUE.get(a, a) == _ROMAN_VALUE.get(b, b) else (0.0, "")  # "III" / "3"
+    if ((not a.isalpha() and _NUMERIC.search(a)) or (not b.isalpha() and _NUMERIC.search(b)) or a in _ROMAN
+            or b in _ROMAN):
+        return (1.0, "edit") if ROMAN_VALUE.get(a, a) == ROMAN_VALUE.get(b, b) else (0.0, "")  # "III" / "3"
     if len(a) == 1 or len(b) == 1:
         short, long_ = (a, b) if len(a) == 1 else (b, a)
         return (INITIAL, "initial") if len(long_) > 1 and long_[0] == short and short.isalpha() else (0.0, "")
     sim = 0.0 if min(len(a), len(b)) <= SHORT_TOKEN else Levenshtein.normalized_similarity(a, b, score_cutoff=0.5)
-    if sim < PHONETIC and sounds_alike(a, b):  # "phonetic" only when the spelling alone would not have matched
+    if sim < PHONETIC and phonetic_key(a) == phonetic_key(b) and sounds_alike(a, b):  # "phonetic" only when the
+        # spelling alone would not have matched
         unwritten = is_vowelless(a) or is_vowelless(b)
         if sim >= TOKEN_FLOOR or unwritten or a[0] == b[0]:  # by sound alone: from the same first letter
             return (UNWRITTEN_VOWELS if unwritten else PHONETIC), "edit" if sim >= TOKEN_FLOOR else "phonetic"
@@ -140,17 +140,31 @@ def nicknames() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def align(q: Sequence[str], c: Sequence[str], sinitic: bool = False) -> Alignment:
-    """Tokens paired one-to-one, best first; then two adjacent leftover tokens of one side run together against a
-    leftover token of the other. ``sinitic``: both names read as romanised Chinese (see :mod:`.romanise`)."""
+Row = tuple[tuple[int, float, str], ...]  # (i, similarity, how) of each query token q[i] that matches one token
+
+
+def align(q: Sequence[str], c: Sequence[str], sinitic: bool = False, rows: dict[str, Row] | None = None,
+          shared_forms: int = 0) -> Alignment:
+    """Tokens paired one-to-one, best first; then a short word one letter off the other side's when everything else
+    agrees (at least two other words equal, a shared company form counting as one: "CVC Health Corp" / "CVS Health
+    Corp", not "Mohammed Ali" / "Mohammed Ala"); then two adjacent leftover tokens of one side run together against a
+    leftover token of the other. ``sinitic``: both names read as romanised Chinese (see :mod:`.romanise`), where a
+    letter changes the syllable ("Wang Wei" / "Wang Lei").
+    ``rows``: a memo for one query (the same ``q`` and ``sinitic``) of which query tokens match a candidate token;
+    screening compares one query with many listed names that share tokens."""
     similar = sinitic_similarity if sinitic else token_similarity
     pairs = []
-    for i, a in enumerate(q):
-        for j, b in enumerate(c):
-            sim, how = similar(a, b)
-            if sim > 0:
-                pairs.append((sim, min(len(a), len(b)), -abs(i - j), i, j, how))
-    pairs.sort(reverse=True)
+    for j, b in enumerate(c):
+        row = rows.get(b) if rows is not None else None
+        if row is None:
+            row = tuple((i, sim, how) for i, a in enumerate(q) for sim, how in (similar(a, b),) if sim > 0)
+            if rows is not None:
+                rows[b] = row
+        for i, sim, how in row:
+            pairs.append((sim, min(len(q[i]), len(b)), -abs(i - j), i, j, how))
+    if not pairs:
+        return Alignment((), tuple(q), tuple(c), (), False)
+    pairs.sort(reverse=True)  # (i, j) are unique, so the order does not depend on the order pairs were found in
     used_q: dict[int, int] = {}
     used_c: set[int] = set()
     matched, hows = [], []
@@ -162,13 +176,23 @@ def align(q: Sequence[str], c: Sequence[str], sinitic: bool = False) -> Alignmen
         matched.append(TokenMatch(q[i], c[j], sim))
         hows.append(how)
     left_q, left_c = len(q) - len(used_q), len(c) - len(used_c)
-    if matched and left_q and left_c and left_q + left_c >= 3:  # next to a matched word, two leftovers on one side
-        for i, j, sim, how in _join_leftovers(q, c, set(used_q), used_c, sinitic):
-            used_q[i] = used_q[i + 1] = j
+    if (left_q == left_c == 1 and len(matched) + shared_forms >= 2 and not sinitic
+            and all(x.similarity == 1.0 for x in matched)):
+        i = next(k for k in range(len(q)) if k not in used_q)
+        j = next(k for k in range(len(c)) if k not in used_c)
+        if _short_typo(q[i], c[j]):  # "CVC" / "CVS Health", "Kim Jong On" / "Kim Jong Un"
+            used_q[i] = j
             used_c.add(j)
-            matched.append(TokenMatch(q[i] + q[i + 1], c[j], sim))
-            hows.append(how)
-        for j, i, sim, how in _join_leftovers(c, q, used_c, set(used_q), sinitic):
+            matched.append(TokenMatch(q[i], c[j], (len(q[i]) - 1) / len(q[i])))
+            hows.append("typo")
+    if matched and left_q and left_c and left_q + left_c >= 3:  # next to a matched word, two leftovers on one side
+        if left_q >= 2:
+            for i, j, sim, how in _join_leftovers(q, c, set(used_q), used_c, sinitic):
+                used_q[i] = used_q[i + 1] = j
+                used_c.add(j)
+                matched.append(TokenMatch(q[i] + q[i + 1], c[j], sim))
+                hows.append(how)
+        for j, i, sim, how in _join_leftovers(c, q, used_c, set(used_q), sinitic) if len(c) - len(used_c) >= 2 else ():
             used_c.update((j, j + 1))
             used_q[i] = j
             matched.append(TokenMatch(q[i], c[j] + c[j + 1], sim))
@@ -182,6 +206,8 @@ def _join_leftovers(a: Sequence[str], b: Sequence[str], used_a: set[int], used_b
                     sinitic: bool) -> list[tuple[int, int, float, str]]:
     """(i, j, similarity, how): unmatched tokens ``a[i]`` and ``a[i + 1]`` run together are spelled like unmatched
     ``b[j]`` ("patr ushev" / "patrushev"), or read as the same Chinese syllables ("chin ping" / "jinping")."""
+    if not any(i not in used_a and i + 1 not in used_a for i in range(len(a) - 1)):
+        return []
     free_b = [(j, t) for j, t in enumerate(b) if j not in used_b]
     if not free_b:
         return []
@@ -214,19 +240,78 @@ def _join_leftovers(a: Sequence[str], b: Sequence[str], used_a: set[int], used_b
     return out
 
 
-def align_forms(q: NameForm, c: NameForm) -> Alignment:
-    """:func:`align` of two forms' tokens, with romanised-Chinese readings when both read as Chinese."""
-    return align(q.tokens, c.tokens, is_sinitic(q.tokens) and is_sinitic(c.tokens))
+def _short_typo(a: str, b: str) -> bool:
+    """Two short words (two or three letters) one letter apart, in the same place ("cvc" / "cvs", "on" / "un")."""
+    return (len(a) == len(b) and 2 <= len(a) <= SHORT_TOKEN and a.isalpha() and b.isalpha()
+            and sum(x != y for x, y in zip(a, b, strict=True)) == 1)
+
+
+def _compared_by_hand(token: str) -> bool:
+    """Tokens :func:`prefill` leaves to :func:`token_similarity` against every other token: initials, particles,
+    numbers and numerals (they match by rules, not by spelling or sound)."""
+    return len(token) == 1 or token in _PARTICLES or token in _ROMAN or not token.isalpha()
+
+
+def prefill(q: Sequence[str], tokens: Iterable[str], rows: dict[str, Row]) -> None:
+    """Fill the memo ``rows`` of :func:`align` (without Chinese readings) for query tokens ``q`` and many candidate
+    tokens at once. :func:`token_similarity` is non-zero only for tokens that are equal or within edit similarity
+    :data:`TOKEN_FLOOR`, share a consonant skeleton, are nicknames of each other, or are compared by rule (see
+    :func:`_compared_by_hand`); the edit similarities of all pairs come from one call into rapidfuzz, the
+    skeletons and nicknames from dictionaries, and only the pairs left are scored one by one, by
+    :func:`token_similarity` itself, so the rows are exactly those :func:`align` would make."""
+    todo = list(dict.fromkeys(b for b in tokens if b not in rows))
+    if not todo or not q:
+        return
+    by_hand = [i for i, a in enumerate(q) if _compared_by_hand(a)]
+    plain = []
+    for b in todo:
+        if len(b) == 1 or b in _PARTICLES or b in _ROMAN or not b.isalpha():  # _compared_by_hand(b), inlined
+            rows[b] = tuple((i, sim, how) for i, a in enumerate(q) for sim, how in (token_similarity(a, b),)
+                            if sim > 0)
+        else:
+            plain.append(b)
+    if not plain:
+        return
+    near: dict[int, set[int]] = {}
+    matrix = process.cdist(q, plain, scorer=Levenshtein.normalized_similarity, score_cutoff=TOKEN_FLOOR - 0.01)
+    for i, j in zip(*matrix.nonzero(), strict=True):
+        near.setdefault(int(j), set()).add(int(i))
+    skeletons: dict[str, list[int]] = {}
+    position = {}
+    for j, b in enumerate(plain):
+        position[b] = j
+        key = phonetic_key(b)
+        if key:
+            skeletons.setdefault(key, []).append(j)
+    short_forms = nicknames()
+    for i, a in enumerate(q):
+        key = phonetic_key(a)
+        for j in skeletons.get(key, ()) if key else ():
+            near.setdefault(j, set()).add(i)
+        for other in short_forms.get(a, ()):
+            j = position.get(other, -1)
+            if j >= 0:
+                near.setdefault(j, set()).add(i)
+    for j, b in enumerate(plain):
+        found = near.get(j)
+        if found is None and not by_hand:
+            rows[b] = ()
+            continue
+        ids = sorted((found or set()).union(by_hand))
+        rows[b] = tuple((i, sim, how) for i in ids for sim, how in (token_similarity(q[i], b),) if sim > 0)
+
+
+def align_forms(q: NameForm, c: NameForm, memo: tuple[dict[str, Row], dict[str, Row]] | None = None) -> Alignment:
+    """:func:`align` of two forms' tokens, with romanised-Chinese readings when both read as Chinese (``memo``: the
+    query form's rows for :func:`align`, without and with those readings)."""
+    sinitic = q.sinitic() and c.sinitic()
+    return align(q.tokens, c.tokens, sinitic, None if memo is None else memo[sinitic],
+                 len(q.legal_forms & c.legal_forms))
 
 
 def numbers(tokens: Iterable[str]) -> frozenset[str]:
     """Numbers and generational numerals (II .. IX) among ``tokens``."""
-    return frozenset(_ROMAN_VALUE.get(t, t) for t in tokens if t in _ROMAN or _NUMERIC.search(t))
-
-
-def _forms(form: NameForm) -> frozenset[str]:
-    """Latin company-form words, one spelling per legal form (Chinese ones are not compared with Latin ones)."""
-    return frozenset(_SAME_FORM.get(t, t) for t in form.forms if t.isascii())
+    return numbers_of(tuple(tokens))
 
 
 def _optional(leftover: Sequence[str]) -> int:
@@ -241,22 +326,30 @@ def name_features(q: NameForm, c: NameForm, alignment: Alignment, spacing: float
     optional_q, optional_c = _optional(alignment.unmatched_query), _optional(alignment.unmatched_candidate)
     if optional_q and optional_c:  # a patronymic on each side, and they differ: two people
         optional_q = optional_c = 0
-    len_q, len_c = sum(map(len, q.tokens)) - optional_q or 1, sum(map(len, c.tokens)) - optional_c or 1
+    len_q, len_c = q.letters - optional_q or 1, c.letters - optional_c or 1
     left_q = (sum(map(len, alignment.unmatched_query)) - optional_q) / len_q
     left_c = (sum(map(len, alignment.unmatched_candidate)) - optional_c) / len_c
     m = alignment.matched
-    chars = sum(len(x.query) + len(x.candidate) for x in m) or 1
-    similarity = min(1.0, sum(x.similarity * (len(x.query) + len(x.candidate)) for x in m) / (len_q + len_c))
-    spelling = sum((1 - x.similarity) * (len(x.query) + len(x.candidate)) for x in m) / chars
-    changed = any(how in ("edit", "joined") and x.similarity < 1.0 and rewritten(x.query, x.candidate)
-                  for x, how in zip(m, alignment.how, strict=True))
-    q_num, c_num = numbers(q.tokens), numbers(c.tokens)
-    fq, fc = _forms(q), _forms(c)
+    frequent = common_tokens()
+    chars, common_chars, alike, apart, changed = 0, 0, 0.0, 0.0, False  # one pass over the matched pairs
+    for x, how in zip(m, alignment.how, strict=True):
+        size = len(x.query) + len(x.candidate)
+        chars += size
+        alike += x.similarity * size
+        apart += (1 - x.similarity) * size
+        if frequent.get(x.candidate, 0) >= COMMON:
+            common_chars += size
+        if not changed and how in ("edit", "joined") and x.similarity < 1.0 and rewritten(x.query, x.candidate):
+            changed = True
+    chars = chars or 1
+    similarity = min(1.0, alike / (len_q + len_c))
+    spelling = apart / chars
+    q_num, c_num = q.numbers, c.numbers
+    fq, fc = q.legal_forms, c.legal_forms
     if spacing:
         similarity, spelling, left_q, left_c = spacing, 1 - spacing, 0.0, 0.0
     n = len(m) or 1
-    frequent = common_tokens()
-    common = sum(len(x.query) + len(x.candidate) for x in m if frequent.get(x.candidate, 0) >= COMMON) / chars
+    common = common_chars / chars
     initials = "initial" in alignment.how
     return {
         "similarity": similarity,

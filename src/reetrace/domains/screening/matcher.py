@@ -6,6 +6,11 @@ character pairs); each candidate name is then compared form against form (:func:
 and a small logistic-regression scorer turns those features into a score. Names written in Chinese characters (or
 Hangul) on both sides are compared by their characters, not by their sound. The explanation says which alias,
 which transform, which tokens matched and which did not, and how much each feature added to or took from the score.
+
+Speed: the index reads every listed name into its forms once (:attr:`PartyIndex.forms`); a query is read once, and
+the similarities of its tokens with every token of its candidates are worked out in one pass
+(:func:`.features.prefill`: edit similarities in one rapidfuzz call, sounds and nicknames from dictionaries), so
+that each comparison only looks them up. The scores are the same as :func:`compare` gives pair by pair.
 """
 
 from __future__ import annotations
@@ -22,18 +27,20 @@ from .features import (
     PHONETIC,
     UNWRITTEN_VOWELS,
     Alignment,
+    Row,
     TokenMatch,
     align_forms,
     load_scorer,
     name_features,
+    prefill,
     token_similarity,
 )
 from .models import ListedParty
 from .normalise import NameForm, name_forms
 from .phonetic import is_vowelless, phonetic_key, sounds_alike
 
-__all__ = ["NO_MATCH", "Comparison", "Hit", "PartyIndex", "Thresholds", "TokenMatch", "compare", "compare_forms",
-           "load_thresholds", "token_similarity"]
+__all__ = ["NO_MATCH", "Comparison", "Hit", "PartyIndex", "Thresholds", "TokenMatch", "compare", "compare_all",
+           "compare_forms", "load_thresholds", "token_similarity"]
 
 SHORT_NAME = 4  # names with fewer letters than this match only when equal
 MAX_POSTINGS = 3000  # a blocking key this common is skipped (unless nothing else matched)
@@ -97,7 +104,11 @@ def _label(q: NameForm, c: NameForm, default: str) -> str:
     return default
 
 
-def compare_forms(q: NameForm, c: NameForm) -> Comparison:
+Memo = tuple[dict[str, Row], dict[str, Row]]  # one query form's rows for :func:`.features.align`
+
+
+def compare_forms(q: NameForm, c: NameForm, memo: Memo | None = None) -> Comparison:
+    """One form of the query against one form of a listed name (``memo``: see :func:`compare_all`)."""
     native_q, native_c = q.transform in NATIVE, c.transform in NATIVE
     if native_q or native_c:
         return _compare_native(q, c) if q.transform == c.transform else NO_MATCH
@@ -106,10 +117,10 @@ def compare_forms(q: NameForm, c: NameForm) -> Comparison:
     q_compact, c_compact = q.compact, c.compact
     if len(q_compact) < SHORT_NAME or len(c_compact) < SHORT_NAME:
         return _compare_short(q, c)
-    alignment = align_forms(q, c)
+    alignment = align_forms(q, c, memo)
     if not alignment.matched and q_compact[:1] != c_compact[:1] and not _unwritten_vowels(q, c):
         return NO_MATCH
-    run = 1.0 if q_compact == c_compact or "".join(sorted(q.tokens)) == "".join(sorted(c.tokens)) else 0.0
+    run = 1.0 if q_compact == c_compact or q.sorted_compact == c.sorted_compact else 0.0
     if not run and (len(q.tokens) == 1 or len(c.tokens) == 1 or "pinyin" in (q.transform, c.transform)):
         run = fuzz.ratio(q_compact, c_compact) / 100
         if run < UNWRITTEN_VOWELS and _unwritten_vowels(q, c) and phonetic_key(q_compact) == phonetic_key(c_compact):
@@ -216,14 +227,23 @@ def _compare_native(q: NameForm, c: NameForm) -> Comparison:
 def compare(query: str, candidate: str) -> Comparison:
     """The best comparison of any form of ``query`` with any form of ``candidate``; two names both written in
     Chinese characters (or both in Hangul) are compared only by those characters (homophones are other names)."""
-    q_forms, c_forms = name_forms(query), name_forms(candidate)
-    native = {f.transform for f in q_forms if f.transform in NATIVE} & {f.transform for f in c_forms}
+    return compare_all(name_forms(query), name_forms(candidate))
+
+
+def compare_all(q_forms: Sequence[NameForm], c_forms: Sequence[NameForm],
+                memos: Sequence[Memo] | None = None) -> Comparison:
+    """:func:`compare` of two names already read as their forms (:func:`.normalise.name_forms`); ``memos``: one
+    :data:`Memo` per query form, kept while one query is compared with many names (see :meth:`PartyIndex.screen`)."""
+    native = {f.transform for f in q_forms if f.transform in NATIVE}
+    if native:
+        native &= {f.transform for f in c_forms}
     best = NO_MATCH
-    for q in q_forms:
+    for k, q in enumerate(q_forms):
+        memo = memos[k] if memos is not None else None
         for c in c_forms:
             if native and q.transform not in native:
                 continue
-            result = compare_forms(q, c)
+            result = compare_forms(q, c, memo)
             if result.score > best.score:
                 best = result
     return best
@@ -264,6 +284,8 @@ class PartyIndex:
         self.thresholds = thresholds or load_thresholds()
         self.parties: list[ListedParty] = []
         self.entries: list[tuple[int, str, NameForm]] = []
+        self.forms: dict[str, tuple[NameForm, ...]] = {}  # every listed name's forms, read once
+        self.words: dict[str, frozenset[str]] = {}  # the tokens of those forms (not Chinese characters or Hangul)
         self.postings: dict[str, list[int]] = defaultdict(list)
         for party in parties:
             self.add(party)
@@ -272,16 +294,21 @@ class PartyIndex:
         p = len(self.parties)
         self.parties.append(party)
         for name in party.all_names():
-            for form in name_forms(name):
+            forms = self.forms.get(name)
+            if forms is None:
+                forms = self.forms[name] = name_forms(name)
+                self.words[name] = frozenset(t for f in forms if f.transform not in NATIVE for t in f.tokens)
+            for form in forms:
                 e = len(self.entries)
                 self.entries.append((p, name, form))
                 for key in blocking_keys(form):
                     self.postings[key].append(e)
 
-    def candidates(self, query: str, limit: int = CANDIDATES) -> list[int]:
+    def candidates(self, query: str | Sequence[NameForm], limit: int = CANDIDATES) -> list[int]:
+        """Entries sharing the most blocking keys with ``query`` (a name, or its forms)."""
         counts: Counter[int] = Counter()
         skipped: list[str] = []
-        for form in name_forms(query):
+        for form in name_forms(query) if isinstance(query, str) else query:
             for key in blocking_keys(form):
                 posting = self.postings.get(key)
                 if not posting:
@@ -289,9 +316,9 @@ class PartyIndex:
                 if len(posting) > MAX_POSTINGS:
                     skipped.append(key)
                     continue
-                weight = 2 if key[0] in "th" else 1
-                for e in posting:
-                    counts[e] += weight
+                counts.update(posting)  # in C; the order entries are first counted in is kept (it breaks ties)
+                if key[0] in "th":  # a whole token or Chinese characters weigh double
+                    counts.update(posting)
         if not counts:
             for key in skipped:
                 counts.update(self.postings[key][:limit])
@@ -305,14 +332,21 @@ class PartyIndex:
         best: dict[int, Hit] = {}
         wanted = set(lists) if lists else None
         compared: dict[str, Comparison] = {}  # one name is often listed by several lists
-        for e in self.candidates(query):
+        q_forms = name_forms(query)
+        memos: list[Memo] = [({}, {}) for _ in q_forms]
+        found = self.candidates(q_forms)
+        tokens = frozenset().union(*(self.words[self.entries[e][1]] for e in found))
+        for q, memo in zip(q_forms, memos, strict=True):
+            if q.transform not in NATIVE:
+                prefill(q.tokens, tokens, memo[0])
+        for e in found:
             p, name, _ = self.entries[e]
             party = self.parties[p]
             if wanted is not None and party.list_id not in wanted:
                 continue
             result = compared.get(name)
             if result is None:
-                result = compared[name] = compare(query, name)
+                result = compared[name] = compare_all(q_forms, self.forms[name], memos)
             cut = threshold if threshold is not None else self.thresholds.of(party.list_id)
             if result.score >= cut and (p not in best or result.score > best[p].score):
                 best[p] = Hit(party, result.score, cut, name, result)

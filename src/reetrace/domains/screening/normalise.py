@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -87,17 +87,52 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _DOTTED = re.compile(r"\b(?:\w\.){2,}", re.UNICODE)  # S.A., a.s., O.O.O. -> sa, as, ooo
 
 
+ROMAN_VALUE = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_DIGIT = re.compile(r"\d")
+# Company-form words that mean the same legal form (for the feature "forms_differ").
+_SAME_FORM = {"limited": "ltd", "company": "co", "corporation": "corp", "incorporated": "inc", "cos": "co",
+              "holdings": "holding", "youxiangongsi": "youxian", "gongsi": "youxian", "oao": "ojsc", "ooo": "llc",
+              "zao": "cjsc", "pao": "pjsc", "tov": "llc", "mbh": "gmbh"}
+
+
+def numbers_of(tokens: tuple[str, ...]) -> frozenset[str]:
+    """Numbers and generational numerals (II .. IX) among ``tokens``, numerals as digits."""
+    return frozenset(ROMAN_VALUE.get(t, t) for t in tokens if t in ROMAN_VALUE or _DIGIT.search(t))
+
+
 @dataclass(frozen=True, slots=True)
 class NameForm:
-    """One way of reading a name: tokens for matching, company-form words set aside, and how it was obtained."""
+    """One way of reading a name: tokens for matching, company-form words set aside, and how it was obtained.
+
+    What the matcher needs of a form again and again is worked out once, when the form is made (``compact``,
+    ``letters``, ``numbers``, ``legal_forms``), or the first time it is asked for (:meth:`sinitic`)."""
 
     transform: str  # exact | transliteration | pinyin | han | hangul
     tokens: tuple[str, ...]
     forms: tuple[str, ...] = ()  # company-form words removed from ``tokens``
+    compact: str = field(default="", init=False, compare=False, repr=False)  # the tokens run together
+    letters: int = field(default=0, init=False, compare=False, repr=False)  # len(compact)
+    sorted_compact: str = field(default="", init=False, compare=False, repr=False)  # the tokens sorted, run together
+    numbers: frozenset[str] = field(default=frozenset(), init=False, compare=False, repr=False)
+    legal_forms: frozenset[str] = field(default=frozenset(), init=False, compare=False, repr=False)  # Latin, one
+    # spelling per legal form (Chinese ones are not compared with Latin ones)
+    _sinitic: int = field(default=-1, init=False, compare=False, repr=False)
 
-    @property
-    def compact(self) -> str:
-        return "".join(self.tokens)
+    def __post_init__(self) -> None:
+        compact = "".join(self.tokens)
+        object.__setattr__(self, "compact", compact)
+        object.__setattr__(self, "letters", len(compact))
+        object.__setattr__(self, "sorted_compact", "".join(sorted(self.tokens)))
+        object.__setattr__(self, "numbers", numbers_of(self.tokens))
+        object.__setattr__(self, "legal_forms", frozenset(_SAME_FORM.get(t, t) for t in self.forms if t.isascii()))
+
+    def sinitic(self) -> bool:
+        """Whether the tokens could be a romanised Chinese name (:func:`.romanise.is_sinitic`), asked once."""
+        if self._sinitic < 0:
+            from .romanise import is_sinitic
+
+            object.__setattr__(self, "_sinitic", int(is_sinitic(self.tokens)))
+        return bool(self._sinitic)
 
 
 def is_han(char: str) -> bool:

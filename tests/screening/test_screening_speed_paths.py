@@ -1,0 +1,63 @@
+"""Screening's fast paths give what the plain comparison gives; short-word typos match only where the rest agrees."""
+
+from __future__ import annotations
+
+import pytest
+
+from reetrace.domains.screening.features import align, prefill
+from reetrace.domains.screening.matcher import PartyIndex, Thresholds, compare
+from reetrace.domains.screening.models import Alias, ListedParty
+from reetrace.domains.screening.normalise import NameForm, name_forms
+
+LISTED = ["Vladimir Vladimirovich Putin", "Mohammed bin Salman", "Kim Jong Un", "Hsi Chin-ping", "Xi Jinping",
+          "Ali Akbar Velayati", "Deutsche Bank AG", "Gazprom Neft PJSC", "Sberbank of Russia", "Muhammad Ali",
+          "J. R. R. Tolkien", "Louis XIV", "Trust 2004-1", "Abdul Hamid", "Theodore Roosevelt", "Peng Liyuan",
+          "Иван Петров", "People's Liberation Army", "CVS Health Corporation", "Wang Wei"]
+QUERIES = ["Vladimir Putin", "V. Putin", "Mohamed bin Salman", "Kim Jong On", "Xi Jin Ping", "Ali Velayati",
+           "Deutsche Bank GmbH", "Gasprom Neft", "Sber bank", "Mohammad Aly", "John Tolkien", "Louis 14",
+           "Trust 2005-1", "Abdul Ghani", "Ted Roosevelt", "Peng Li Yuan", "Ivan Petrov", "PLA", "CVC Health Corp",
+           "Wang Lei", "Muhammad bin Ali Hamid"]
+
+
+def test_prefilled_rows_align_as_the_plain_alignment() -> None:
+    candidates = [f for name in LISTED for f in name_forms(name) if f.transform not in ("han", "hangul")]
+    for query in QUERIES:
+        for q in name_forms(query):
+            rows: dict[str, tuple[tuple[int, float, str], ...]] = {}
+            prefill(q.tokens, {t for c in candidates for t in c.tokens}, rows)
+            for c in candidates:
+                assert align(q.tokens, c.tokens, False, rows) == align(q.tokens, c.tokens), (query, c.tokens)
+
+
+def test_index_scores_are_the_pairwise_scores() -> None:
+    parties = [ListedParty("test", str(i), name, "entity" if i % 3 == 0 else "person",
+                           (Alias(name.upper(), "latin"),)) for i, name in enumerate(LISTED)]
+    index = PartyIndex(parties, Thresholds(0.0, {}))
+    for query in QUERIES:
+        for hit in index.screen(query, threshold=0.0, limit=100):
+            expected = compare(query, hit.matched_name)
+            assert hit.score == expected.score and hit.explanation == expected, (query, hit.matched_name)
+
+
+def test_name_form_derived_fields() -> None:
+    form = NameForm("exact", ("louis", "xiv", "2"), ("co", "limited"))
+    assert form.compact == "louisxiv2" and form.letters == 9 and form.sorted_compact == "2louisxiv"
+    assert form.numbers == frozenset({"2"}) and form.legal_forms == frozenset({"co", "ltd"})
+    assert NameForm("exact", ("a", "b")) == NameForm("exact", ("a", "b"))
+    assert NameForm("pinyin", ("xi", "jinping")).sinitic() and not NameForm("exact", ("maria",)).sinitic()
+
+
+@pytest.mark.parametrize(("query", "listed"), [("CVC Health Corporation", "CVS Health Corporation"),
+                                               ("Kim Jong On", "Kim Jong Un"),
+                                               ("Hon Wai Precision Industry Co., Ltd.",
+                                                "Hon Hai Precision Industry Co., Ltd.")])
+def test_one_letter_off_in_a_short_word_when_the_rest_agrees(query: str, listed: str) -> None:
+    assert compare(query, listed).score >= 0.8
+
+
+@pytest.mark.parametrize(("query", "listed"), [("Mohammed Ali", "Mohammed Ala"),  # one other word only
+                                               ("Wang Wei", "Wang Lei"), ("Li Wei Min", "Li Wen Min"),  # Chinese
+                                               ("Kim Jong Un", "Kim Jong Il"),  # two letters
+                                               ("Kim Jong On", "Kim Jung Un")])  # the rest differs too
+def test_short_word_typos_not_over_matched(query: str, listed: str) -> None:
+    assert compare(query, listed).score < 0.55
