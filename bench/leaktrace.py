@@ -93,13 +93,18 @@ def _peer_python() -> Path:
     return python
 
 
-def _peer(mode: str, job: dict[str, Any]) -> None:
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(job, handle)
-    done = subprocess.run([str(_peer_python()), str(BENCH / "leaktrace_peer.py"), mode, handle.name],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "peer failed")
+def _peer(mode: str, jobs: list[dict[str, Any]]) -> None:
+    """Run the peer script on each job, all at once (one process per job: WORKERS jobs use the cores)."""
+    running = []
+    for job in jobs:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(job, handle)
+        running.append(subprocess.Popen([str(_peer_python()), str(BENCH / "leaktrace_peer.py"), mode, handle.name],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+    for process in running:
+        _, err = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(err.strip().splitlines()[-1] if err.strip() else "peer failed")
 
 
 _CONTEXT: dict[str, Any] = {}
@@ -172,24 +177,58 @@ def _picture_rows(name: str, master: Image, colluders: int, trials: int, peers: 
                       f"{np.mean(read_counts):.0f} positions read, {np.mean(seconds):.2f} s/trace")
     out["psnr_db_mean"] = float(np.mean(psnrs))
     if peers:
-        out["peers"] = _run_peers(name, peer_master, ids, peer_jobs, tmp)
+        out["peers"] = _run_peers(name, peer_master, ids, peer_jobs, tmp, console)
+    return out, _rows(name, out)
+
+
+def _rows(name: str, out: dict[str, Any]) -> list[list[str]]:
     rows = []
     for channel, got in out["channels"].items():
         peer = out.get("peers", {}).get(channel, {})
         rows.append([name, channel, str(got["trials"]), f"{got['identified'] / got['trials']:.0%}",
-                     str(got["false_accusations"]), f"{got['positions_read_mean']:.0f}/{code.length}",
+                     str(got["false_accusations"]), f"{got['positions_read_mean']:.0f}/{out['positions']}",
                      *(f"{peer[p]['identified'] / peer[p]['trials']:.0%} / {peer[p]['false']}" if p in peer else "-"
                        for p in ("invisible-watermark", "blind-watermark"))])
-    return out, rows
+    return rows
+
+
+def peers_only(report: dict[str, Any], trials: int, console: Any,
+               only: str | None = None) -> tuple[dict[str, Any], list[list[str]]]:
+    """The peers on the trials of an earlier run of ours (kept in ``report``): a trial's leaker is the first draw of
+    its seeded generator (as in :func:`_trial`), so the peers get the same leakers and channels without re-running
+    reetrace's reading."""
+    got: dict[str, Any] = {}
+    rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, master in (("text page", text_page(21)), ("diagram", diagram(22))):
+            if (only is not None and name != only) or name not in report:
+                continue
+            ours = report[name]
+            jobs = [(channel, trial, int(_seed(name, channel, trial).integers(0, COPIES)))
+                    for channel in CHANNELS if channel in ours["channels"]
+                    for trial in range(min(trials, ours["channels"][channel]["trials"]))]
+            ids = np.random.default_rng(11).integers(0, 2, size=(COPIES, PAYLOAD_BITS))
+            peer_master = master if master.ndim == 3 else cv2.cvtColor(master, cv2.COLOR_GRAY2BGR)
+            started = time.perf_counter()
+            got[name] = {**ours, "peers": _run_peers(name, peer_master, ids, jobs, Path(tmp), console),
+                         "peers_run": {"separately": True, "seconds": time.perf_counter() - started}}
+            rows += _rows(name, got[name])
+    return got, rows
+
+
+def _split(items: list[int]) -> list[list[int]]:
+    """Interleaved parts, one per worker (neighbouring items cost alike)."""
+    return [part for part in (items[i::WORKERS] for i in range(WORKERS)) if part]
 
 
 def _run_peers(name: str, master: Image, ids: np.ndarray[Any, Any], jobs: list[tuple[str, int, int]],
-               tmp: Path) -> dict[str, Any]:
+               tmp: Path, console: Any) -> dict[str, Any]:
     master_png = tmp / f"{name}-master.png"
     cv2.imwrite(str(master_png), master)
     leakers = sorted({j for _, _, j in jobs})
-    _peer("embed", {"master": str(master_png), "payloads": [ids[j].tolist() for j in leakers],
-                    "out": [str(tmp / f"{name}-{j}") for j in leakers]})
+    console.print(f"  {name}: peers embed {len(leakers)} copies each")
+    _peer("embed", [{"master": str(master_png), "payloads": [ids[j].tolist() for j in part],
+                     "out": [str(tmp / f"{name}-{j}") for j in part]} for part in _split(leakers)])
     items, keys = [], []
     h, w = master.shape[:2]
     for channel, trial, leaker in jobs:
@@ -202,9 +241,15 @@ def _run_peers(name: str, master: Image, ids: np.ndarray[Any, Any], jobs: list[t
             cv2.imwrite(str(path), cv2.resize(leaked, (w, h), interpolation=cv2.INTER_LINEAR))
             items.append([peer, str(path), PAYLOAD_BITS])
             keys.append((channel, peer, leaker))
-    result = tmp / f"{name}-decoded.json"
-    _peer("decode", {"items": items, "result": str(result)})
-    decoded = json.loads(result.read_text(encoding="utf-8"))
+    console.print(f"  {name}: peers decode {len(items)} leaked pictures")
+    order = _split(list(range(len(items))))
+    results = [tmp / f"{name}-decoded-{i}.json" for i in range(len(order))]
+    _peer("decode", [{"items": [items[k] for k in part], "result": str(result)}
+                     for part, result in zip(order, results, strict=True)])
+    decoded: list[Any] = [None] * len(items)
+    for part, result in zip(order, results, strict=True):
+        for k, bits in zip(part, json.loads(result.read_text(encoding="utf-8")), strict=True):
+            decoded[k] = bits
     table = {tuple(int(b) for b in row): j for j, row in enumerate(ids.tolist())}
     out: dict[str, Any] = {}
     for (channel, peer, leaker), bits in zip(keys, decoded, strict=True):
@@ -251,6 +296,8 @@ def main() -> None:
                         help="documents for the identification timing (0: skip it; default 100,000, quick 10,000)")
     parser.add_argument("--picture", choices=("text page", "diagram"), default=None,
                         help="only this picture in the pictures section")
+    parser.add_argument("--peers-only", action="store_true",
+                        help="pictures: run only the peers, on the trials of reetrace's rows already in the output")
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args()
     sections = {x.strip() for x in args.sections.split(",") if x.strip()}
@@ -290,8 +337,12 @@ def main() -> None:
                                                                                     "target"), timing_rows))
     if "pictures" in sections:
         started = time.perf_counter()
-        pictures, rows = pictures_section(trials, not args.no_peer, console, args.picture)
-        pictures["seconds"] = time.perf_counter() - started
+        if args.peers_only:
+            earlier = json.loads(output.read_text(encoding="utf-8")).get("pictures", {}) if output.exists() else {}
+            pictures, rows = peers_only(earlier, trials, console, args.picture)
+        else:
+            pictures, rows = pictures_section(trials, not args.no_peer, console, args.picture)
+            pictures["seconds"] = time.perf_counter() - started
         save("pictures", pictures, rows)
         console.print(_table(f"leak trace: pages and diagrams, {trials} trials per row, {COPIES} copies, ε₁ = 1e-6",
                              ("picture", "channel", "trials", "reetrace identified", "false", "positions read",
