@@ -41,6 +41,18 @@ def new_event_id() -> str:
     return f"{value:032x}"  # uuid.UUID(int=value).hex
 
 
+def new_event_ids(count: int) -> list[str]:
+    """``count`` ids as :func:`new_event_id` makes them, with one clock reading and one read of the random source."""
+    millis = time.time_ns() // 1_000_000
+    fixed = (millis & (2**48 - 1)) << 80 | 0x7 << 76 | 0b10 << 62
+    pool = os.urandom(10 * count)
+    out = []
+    for start in range(0, 10 * count, 10):
+        rand = int.from_bytes(pool[start:start + 10], "big")
+        out.append(f"{fixed | (rand >> 4 & (2**12 - 1)) << 64 | rand & (2**62 - 1):032x}")
+    return out
+
+
 class Event(BaseModel):
     """A fact about to be appended: who (actor), for whom (tenant), when, about what (subjects), what (body)."""
 

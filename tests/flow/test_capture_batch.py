@@ -225,14 +225,57 @@ def test_the_entry_written_directly_is_the_canonical_entry(tenant: str, actor: s
     from reetrace.domains.personnel.models import Caller
     from reetrace.events import new_event_id
 
-    shared = _Shared.of(Caller.of(actor, tenant), tenant, "ENT-\u00e9")
+    event_id, moment = new_event_id(), datetime.now(UTC)
+    shared = _Shared.of(Caller.of(actor, tenant), tenant, "ENT-\u00e9", moment)
     event = create("X-1", 600.0, "ore", 0.5, Nd=1.0)
     document = canonical_json(event)
     limits = None if tolerance is None else Tolerance(*tolerance)
-    event_id, moment = new_event_id(), datetime.now(UTC)
     expected = canonical_entry(_logged_event(shared, "ni:///h", event, namespaces, limits, event_id, moment, subjects))
     if not direct:  # left to canonical_entry
         with pytest.raises(_Unusual):
-            _entry(shared, "ni:///h", limits, namespaces, event_id, moment, subjects, document)
+            _entry(shared, "ni:///h", limits, namespaces, event_id, subjects, document)
         return
-    assert _entry(shared, "ni:///h", limits, namespaces, event_id, moment, subjects, document) == expected
+    assert _entry(shared, "ni:///h", limits, namespaces, event_id, subjects, document) == expected
+
+
+def test_of_several_bad_events_the_first_is_reported(world: Container) -> None:
+    """The document is validated in one call; the error names the first bad event's fields, and only its."""
+    before = state(world)
+    events = [create("OK-1", 10, "ore", 0.1, Nd=1.0), create("NEG-1", -5, "ore", 0.1, Nd=1.0),
+              {**create("LATE-1", 5, "ore", 0.1, Nd=1.0), "eventTime": "not a time"}, {"type": "Nothing"}]
+    with pytest.raises(Error) as err:
+        record(world, *events)
+    assert err.value.code == "invalid_event"
+    assert err.value.message.startswith("event[1].quantityList.0.quantity: ")
+    assert {d.location for d in err.value.details} == {"event[1].quantityList.0.quantity"}
+    with pytest.raises(Error) as err:
+        record(world, events[0], events[3])
+    assert err.value.details[0].location == "event[1]" and "tag" in err.value.message
+    assert state(world) == before
+
+
+def test_ids_made_in_one_call_are_distinct_time_ordered_uuid7s() -> None:
+    import uuid
+
+    from reetrace.events import new_event_ids
+
+    ids = new_event_ids(5000)
+    assert len(set(ids)) == 5000 and new_event_ids(0) == []
+    parsed = [uuid.UUID(i) for i in ids]
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 and len(i) == 32 for u, i in zip(parsed, ids, strict=True))
+    assert len({i[:12] for i in ids}) == 1  # one clock reading: the same millisecond prefix
+
+
+def test_an_unusual_time_of_recording_is_left_to_canonical_entry() -> None:
+    """A time ``_stamp`` does not write (not UTC, or before the year 1000) takes the ``canonical_entry`` path."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from reetrace.domains.flow.service import _entry, _logged_event, _Shared, _Unusual
+    from reetrace.domains.personnel.models import Caller
+
+    for moment in (datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8))), datetime(999, 1, 1, tzinfo=UTC)):
+        shared = _Shared.of(Caller.of("a", "t"), "t", "ENT", moment)
+        event = create("X-1", 600, "ore", 0.5, Nd=1.0)
+        with pytest.raises(_Unusual):
+            _entry(shared, "ni:///h", None, {}, "id", ("x",), canonical_json(event))
+        canonical_entry(_logged_event(shared, "ni:///h", event, {}, None, "id", moment, ("x",)))  # writes it

@@ -21,7 +21,7 @@ from __future__ import annotations
 import gc
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,7 +41,7 @@ from reetrace.events import (
     EventKind,
     canonical_entry,
     canonical_json,
-    new_event_id,
+    new_event_ids,
 )
 from reetrace.storage.ledger import UnitOfWork
 
@@ -53,6 +53,7 @@ from .epcis import (
     TransactionEvent,
     TransformationEvent,
     parse_epcis_event,
+    parse_epcis_events,
     quantities,
 )
 from .eventhash import event_hash, utc_millis, utc_millis_of
@@ -106,8 +107,21 @@ class _Checked:
     hash: str
     roles: dict[str, tuple[QuantityElement, ...]]  # quantities(model)
     master: tuple[LotMasterData, ...]  # model.lot_master_data()
+    created: tuple[QuantityElement, ...]  # _split(roles)
+    used: tuple[QuantityElement, ...]
     tolerance: Tolerance | None = None
     balance: list[ElementBalance] = field(default_factory=list)
+    made: dict[str, Lot] | None = None  # the lots it creates, as _check_lots found them
+
+
+def _split(roles: dict[str, tuple[QuantityElement, ...]]) -> tuple[tuple[QuantityElement, ...],
+                                                                   tuple[QuantityElement, ...]]:
+    """The quantity lines of the lots an event creates, and of those it uses (inputs, observed, deleted, children)."""
+    if len(roles) == 1:  # every type but TransformationEvent: one role
+        (role, lines), = roles.items()
+        return (lines, ()) if role == "created" else ((), lines)
+    return roles.get("created", ()) + roles.get("output", ()), (roles.get("input", ()) + roles.get("observed", ())
+                                                                + roles.get("deleted", ()) + roles.get("child", ()))
 
 
 def enterprise_tenant(conn: Connection, caller: Caller, enterprise_id: str) -> str:
@@ -147,7 +161,7 @@ def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequenc
              rules: YieldRules | None) -> CaptureReport:
     tenant = enterprise_tenant(uow.conn, caller, enterprise_id)
     rules = rules or YieldRules.current()
-    checked = [_parse(item) for item in items]
+    checked = _parse(items)
     existing = _stored_hashes(uow.conn, [c.hash for c in checked])
     fresh: list[_Checked] = []
     for c in checked:
@@ -158,9 +172,9 @@ def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequenc
     _check_lots(uow.conn, enterprise_id, fresh, rules)
     uow.ledger.kinds.get(CAPTURED)  # as Ledger.prepare would: the deployment records this kind
     staged = []
-    if fresh:
-        shared = _Shared.of(caller, tenant, enterprise_id)
-        staged = [_event(shared, c) for c in fresh]
+    if fresh:  # one time of recording for the document's entries; one call for their ids
+        shared = _Shared.of(caller, tenant, enterprise_id, datetime.now(UTC))
+        staged = [_event(shared, c, event_id) for c, event_id in zip(fresh, new_event_ids(len(fresh)), strict=True)]
     recorded = uow.stage_canonical([(entry, CAPTURED, tenant, event_id) for event_id, entry, _ in staged])
     # The projector of this kind, given the models parsed above (``_captured`` parses them again on replay).
     _project(uow.conn, [_Captured.of(c, document, tenant, enterprise_id, index)
@@ -175,13 +189,26 @@ def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequenc
                          tuple(alerts), recorded[0] if recorded else None, recorded[-1] if recorded else None)
 
 
-def _parse(item: EventInput) -> _Checked:
+def _parse(items: Sequence[EventInput]) -> list[_Checked]:
+    """Every event's model (one validation call for the document), hash, quantity roles and lot master data.
+
+    A bad event is reported as before: the errors of the first event that has any, at its label.
+    """
     try:
-        model = parse_epcis_event(item.data)
+        models = parse_epcis_events([item.data for item in items])
     except ValidationError as exc:
-        details = [Detail(e["msg"], ".".join([item.label, *map(str, e["loc"][1:] or e["loc"])])) for e in exc.errors()]
+        errors = exc.errors()
+        first = min(e["loc"][0] for e in errors)
+        item = items[int(first)]
+        details = [Detail(e["msg"], ".".join([item.label, *map(str, e["loc"][2:] or e["loc"][1:])]))
+                   for e in errors if e["loc"][0] == first]
         raise invalid(f"{details[0].location}: {details[0].message}", *details, code="invalid_event") from None
-    return _Checked(item, model, event_hash(item.data, item.namespaces), quantities(model), model.lot_master_data())
+    out = []
+    for item, model in zip(items, models, strict=True):
+        roles = quantities(model)
+        out.append(_Checked(item, model, event_hash(item.data, item.namespaces), roles, model.lot_master_data(),
+                            *_split(roles)))
+    return out
 
 
 def _stored_hashes(conn: Connection, hashes: Sequence[str]) -> set[str]:
@@ -201,9 +228,8 @@ def _check_lots(conn: Connection, enterprise_id: str, batch: Sequence[_Checked],
     mentioned = {q.epc_class for c in batch for qs in c.roles.values() for q in qs}
     known = known_lots(conn, mentioned)
     for c in batch:
-        where, roles = c.item.label, c.roles
+        where, roles, created = c.item.label, c.roles, c.created
         master = {m.lot: m for m in c.master}
-        created = roles.get("created", ()) + roles.get("output", ())
         for n, q in enumerate(created):
             if q.epc_class in known or q.epc_class not in master or not _in_kg(q):
                 line = f"{where}.{'outputQuantityList' if 'output' in roles else 'quantityList'}[{n}]"
@@ -213,18 +239,18 @@ def _check_lots(conn: Connection, enterprise_id: str, batch: Sequence[_Checked],
                                   code="lot_exists")
                 raise invalid(f"{line}: no master data for the new lot {q.epc_class}",
                               Detail("give it in ilmd.reetrace:lotMasterData", f"{where}.ilmd"), code="no_master_data")
-        used = roles.get("input", ()) + roles.get("observed", ()) + roles.get("deleted", ()) + roles.get("child", ())
-        for n, q in enumerate(used):
+        for n, q in enumerate(c.used):
             if q.epc_class not in known or not _in_kg(q):
                 line = f"{where}.{'inputQuantityList' if 'input' in roles else 'quantityList'}[{n}]"
                 if q.epc_class not in known:
                     raise invalid(f"{line}: unknown lot {q.epc_class}", Detail("no event created this lot", line),
                                   code="unknown_lot")
                 kilograms(q, line)
-        made = {q.epc_class: Lot.of(master[q.epc_class], enterprise_id) for q in created}
+        if created:
+            made = c.made = {q.epc_class: Lot.of(master[q.epc_class], enterprise_id) for q in created}
+            known.update(made)
         if isinstance(c.model, TransformationEvent):
-            _balance(c, known, made, rules)
-        known.update(made)
+            _balance(c, known, known, rules)
 
 
 def _in_kg(q: QuantityElement) -> bool:
@@ -253,16 +279,23 @@ class _Shared:
     caller: Caller
     tenant: str
     enterprise_id: str
-    head: str  # '{"actor":...,"body":{"enterprise_id":...,"event":'
-    tail: str  # ',"kind":...,"occurred_at":"' (after the id)
+    occurred_at: datetime
+    head: bytes  # b'{"actor":...,"body":{"enterprise_id":...,"event":'
+    tail: str  # '","kind":...,"occurred_at":"...","subjects":[' (after the id); "" for a time _stamp does not write
+    end: str  # '],"tenant":...,"v":1}'
+    yields: dict[Tolerance | None, str] = field(default_factory=dict)  # each tolerance's JCS members, once
 
     @classmethod
-    def of(cls, caller: Caller, tenant: str, enterprise_id: str) -> _Shared:
+    def of(cls, caller: Caller, tenant: str, enterprise_id: str, occurred_at: datetime) -> _Shared:
         Event(kind=CAPTURED, tenant=tenant, actor=caller.actor, body={})  # refuses what an entry may not carry
         EventCaptured(event_hash=_SOME_HASH, enterprise_id=enterprise_id, event={})
-        return cls(caller, tenant, enterprise_id,
-                   f'{{"actor":{_text(caller.actor)},"body":{{"enterprise_id":{_text(enterprise_id)},"event":',
-                   f'","kind":{_text(CAPTURED)},"occurred_at":"')
+        try:
+            tail = f'","kind":{_text(CAPTURED)},"occurred_at":"{_stamp(occurred_at)}","subjects":['
+        except _Unusual:
+            tail = ""
+        return cls(caller, tenant, enterprise_id, occurred_at,
+                   f'{{"actor":{_text(caller.actor)},"body":{{"enterprise_id":{_text(enterprise_id)},"event":'
+                   .encode(), tail, f'],"tenant":{_text(tenant)},"v":{ENTRY_VERSION}}}')
 
 
 _SOME_HASH = "ni:///sha-256;" + "0" * 64 + "?ver=CBV2.0"
@@ -273,7 +306,7 @@ class _Unusual(Exception):
     """A value the fast JCS writer leaves to ``canonical_entry`` (which writes or refuses it)."""
 
 
-def _event(shared: _Shared, c: _Checked) -> tuple[str, bytes, bytes]:
+def _event(shared: _Shared, c: _Checked, event_id: str) -> tuple[str, bytes, bytes]:
     """The log entry of one checked event: its event id, its canonical bytes (what ``Ledger.prepare`` returns for
     the ``Event`` that ``_logged_event`` gives) and the canonical bytes of the EPCIS event alone (the
     ``flow_events`` document).
@@ -300,13 +333,11 @@ def _event(shared: _Shared, c: _Checked) -> tuple[str, bytes, bytes]:
         event, namespaces = body["event"], body["namespaces"]
     lots = sorted({q.epc_class for qs in c.roles.values() for q in qs})[:20]
     subjects = (c.hash, shared.enterprise_id, *lots)
-    event_id = new_event_id()
-    occurred_at = datetime.now(UTC)
     try:
-        entry = _entry(shared, c.hash, tolerance, namespaces, event_id, occurred_at, subjects, document)
+        entry = _entry(shared, c.hash, tolerance, namespaces, event_id, subjects, document)
     except (_Unusual, ValueError):  # e.g. a lone surrogate in a lot id, a huge entry: as canonical_entry says
-        entry = canonical_entry(_logged_event(shared, c.hash, event, namespaces, tolerance, event_id, occurred_at,
-                                              subjects))
+        entry = canonical_entry(_logged_event(shared, c.hash, event, namespaces, tolerance, event_id,
+                                              shared.occurred_at, subjects))
     return event_id, entry, document
 
 
@@ -326,29 +357,38 @@ def _plain_strings(namespaces: dict[str, str]) -> bool:
 
 
 def _entry(shared: _Shared, event_hash: str, tolerance: Tolerance | None, namespaces: dict[str, str],
-           event_id: str, occurred_at: datetime, subjects: tuple[str, ...], document: bytes) -> bytes:
-    """``canonical_entry`` of ``_logged_event(...)``, written directly: the envelope's members in JCS order (all
-    keys are ASCII), its text values JSON-escaped as JCS escapes them, and the EPCIS event's canonical bytes
-    (written once, for the log and the document column) in their place. A test holds it to ``canonical_entry``.
-    Raises ``_Unusual`` (or ``UnicodeEncodeError``) for what it does not write: the caller asks ``canonical_entry``.
+           event_id: str, subjects: tuple[str, ...], document: bytes) -> bytes:
+    """``canonical_entry`` of ``_logged_event(...)`` (at ``shared.occurred_at``), written directly: the envelope's
+    members in JCS order (all keys are ASCII), its text values JSON-escaped as JCS escapes them, and the EPCIS
+    event's canonical bytes (written once, for the log and the document column) in their place. A test holds it to
+    ``canonical_entry``. Raises ``_Unusual`` (or ``UnicodeEncodeError``) for what it does not write: the caller
+    asks ``canonical_entry``.
     """
-    if occurred_at.utcoffset() or occurred_at.year < 1000:
+    if not shared.tail:
         raise _Unusual
-    stamp = "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 (what envelope() writes, for a time in UTC)
-        occurred_at.year, occurred_at.month, occurred_at.day, occurred_at.hour, occurred_at.minute,
-        occurred_at.second, occurred_at.microsecond)
-    if tolerance is None:
-        yields = '"max_yield":null,"min_yield":null'
-    else:
-        yields = f'"max_yield":{_number(tolerance.max_yield)},"min_yield":{_number(tolerance.min_yield)}'
+    yields = shared.yields.get(tolerance)
+    if yields is None:
+        if tolerance is None:
+            yields = '"max_yield":null,"min_yield":null'
+        else:
+            yields = f'"max_yield":{_number(tolerance.max_yield)},"min_yield":{_number(tolerance.min_yield)}'
+        shared.yields[tolerance] = yields
     spaces = "{}" if not namespaces else _namespaces_jcs(namespaces)
     tail = (f',"event_hash":{_text(event_hash)},{yields},"namespaces":{spaces}}},"id":"{event_id}{shared.tail}'
-            f'{stamp}","subjects":[{",".join(map(_text, subjects))}],"tenant":{_text(shared.tenant)},'
-            f'"v":{ENTRY_VERSION}}}')
-    entry = b"".join((shared.head.encode("utf-8"), document, tail.encode("utf-8")))
+            f'{",".join(map(_text, subjects))}{shared.end}')
+    entry = b"".join((shared.head, document, tail.encode("utf-8")))
     if len(entry) > MAX_ENTRY_BYTES:
         raise _Unusual
     return entry
+
+
+def _stamp(occurred_at: datetime) -> str:
+    """``occurred_at`` as ``Event.envelope`` writes it, for a time in UTC from the year 1000 (else ``_Unusual``)."""
+    if occurred_at.utcoffset() or occurred_at.year < 1000:
+        raise _Unusual
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031 (what envelope() writes, for a time in UTC)
+        occurred_at.year, occurred_at.month, occurred_at.day, occurred_at.hour, occurred_at.minute,
+        occurred_at.second, occurred_at.microsecond)
 
 
 def _number(value: float) -> str:
@@ -411,14 +451,15 @@ class _Captured:
     namespaces: str
     tolerance: Tolerance | None
     index: int
-    roles: dict[str, tuple[QuantityElement, ...]]  # quantities(model)
+    created: tuple[QuantityElement, ...]  # _split(roles)[0]
     balance: Sequence[ElementBalance] | None = None  # when the capture computed it already (same lots, same rules)
+    made: dict[str, Lot] | None = None  # the lots it creates, when the capture made them already
 
     @classmethod
     def of(cls, c: _Checked, document: bytes, tenant: str, enterprise_id: str, index: int) -> _Captured:
         return cls(c.hash, tenant, enterprise_id, c.model, c.master, document.decode("utf-8"),
-                   _namespaces_json(c.item.namespaces), c.tolerance, index, c.roles,
-                   c.balance if c.tolerance is not None else None)
+                   _namespaces_json(c.item.namespaces) if c.item.namespaces else "{}", c.tolerance, index, c.created,
+                   c.balance if c.tolerance is not None else None, c.made)
 
 
 def _namespaces_json(namespaces: dict[str, str]) -> str:
@@ -428,7 +469,7 @@ def _namespaces_json(namespaces: dict[str, str]) -> str:
 _sorted_json = json.JSONEncoder(sort_keys=True).encode  # json.dumps(value, sort_keys=True), set up once
 
 
-def _distribution_json(shares: dict[str, float]) -> str:
+def _distribution_json(shares: Mapping[str, float]) -> str:
     """``_sorted_json(shares)`` for a lot's element shares: element symbols (validated, ASCII letters) to floats."""
     if all(type(v) is float and math.isfinite(v) for v in shares.values()):
         return "{" + ", ".join(f'"{k}": {v!r}' for k, v in sorted(shares.items())) + "}"
@@ -445,7 +486,7 @@ def _captured(conn: Connection, items: Sequence[tuple[Event, int]]) -> None:
                                                                                               body.max_yield)
         run.append(_Captured(body.event_hash, event.tenant or "", body.enterprise_id, model, model.lot_master_data(),
                              canonical_json(body.event, "event").decode("utf-8"),
-                             _namespaces_json(body.namespaces), tolerance, index, quantities(model)))
+                             _namespaces_json(body.namespaces), tolerance, index, _split(quantities(model))[0]))
     _project(conn, run)
 
 
@@ -513,15 +554,19 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
 
 
 def _lot_rows(c: _Captured, step: str | None, known: dict[str, Lot] | None, out: list[Row]) -> None:
-    roles = c.roles
-    master = {m.lot: m for m in c.master}
+    if not c.created:
+        return
+    made = c.made
+    if made is None:
+        master = {m.lot: m for m in c.master}
+        made = {q.epc_class: Lot.of(master[q.epc_class], c.enterprise_id) for q in c.created}
     where = c.model.biz_location.id if c.model.biz_location else None
-    for q in roles.get("created", ()) + roles.get("output", ()):
-        m = master[q.epc_class]
-        out.append((q.epc_class, c.tenant, c.enterprise_id, m.product_class, m.element, m.reo_content,
-                    _distribution_json(m.shares()), kilograms(q, "lot"), step, where, c.event_hash, c.index))
-        if known is not None:
-            known[q.epc_class] = Lot.of(m, c.enterprise_id)
+    for q in c.created:
+        lot = made[q.epc_class]
+        out.append((q.epc_class, c.tenant, c.enterprise_id, lot.product_class, lot.element, lot.reo_content,
+                    _distribution_json(lot.shares), kilograms(q, "lot"), step, where, c.event_hash, c.index))
+    if known is not None:
+        known.update(made)
 
 
 def _transformation_rows(c: _Captured, model: TransformationEvent, step: str | None, known: dict[str, Lot] | None,
