@@ -216,9 +216,11 @@ def peers_only(report: dict[str, Any], trials: int, console: Any,
     return got, rows
 
 
-def _split(items: list[int]) -> list[list[int]]:
-    """Interleaved parts, one per worker (neighbouring items cost alike)."""
-    return [part for part in (items[i::WORKERS] for i in range(WORKERS)) if part]
+def _split(items: list[int], group: int = 1) -> list[list[int]]:
+    """Interleaved parts, one per worker, dealt ``group`` items at a time (the decode items alternate between the
+    peers, whose costs differ ten-fold: dealt in pairs, each worker gets both alike)."""
+    parts = [[x for k, x in enumerate(items) if (k // group) % WORKERS == i] for i in range(WORKERS)]
+    return [part for part in parts if part]
 
 
 def _run_peers(name: str, master: Image, ids: np.ndarray[Any, Any], jobs: list[tuple[str, int, int]],
@@ -242,7 +244,7 @@ def _run_peers(name: str, master: Image, ids: np.ndarray[Any, Any], jobs: list[t
             items.append([peer, str(path), PAYLOAD_BITS])
             keys.append((channel, peer, leaker))
     console.print(f"  {name}: peers decode {len(items)} leaked pictures")
-    order = _split(list(range(len(items))))
+    order = _split(list(range(len(items))), group=2)
     results = [tmp / f"{name}-decoded-{i}.json" for i in range(len(order))]
     _peer("decode", [{"items": [items[k] for k in part], "result": str(result)}
                      for part, result in zip(order, results, strict=True)])
