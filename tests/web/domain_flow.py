@@ -105,14 +105,19 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
     ("flow.officer.a", "GET", f"{F}/quotas", None, 400, "invalid_request"),
     ("flow.officer.a", "GET", f"{F}/quotas?year=1999", None, 400, "invalid_request"),
     ("flow.officer.a", "GET", f"{F}/quotas?year=next", None, 400, "invalid_request"),
+    ("flow.officer.a", "POST", f"{F}/events", None, 400, "invalid_request"),
+    ("flow.officer.a", "GET", f"{F}/events?month=2026-13", None, 400, "bad_month"),
+    ("flow.officer.a", "GET", f"{F}/events?enterprise=-x", None, 400, "invalid_request"),
 ]
 
 
 def _calls() -> tuple[list[Any], list[Any]]:
     from route_table import Call
 
-    read, lot = "flow:lot:read", "{flow_lot_a}"
+    read, record, lot = "flow:lot:read", "flow:event:record", "{flow_lot_a}"
     api = [
+        Call("POST", f"{F}/events", f"{F}/events", record, form={}),
+        Call("GET", f"{F}/events", f"{F}/events", read),
         Call("GET", f"{F}/lots/{lot}/trace", f"{F}/lots/{{lot}}/trace", read),
         Call("GET", f"{F}/balance", f"{F}/balance", read),
         Call("GET", f"{F}/quotas?year=2026", f"{F}/quotas", read),
@@ -121,6 +126,8 @@ def _calls() -> tuple[list[Any], list[Any]]:
         Call("GET", f"/flow/lots/{lot}", "/flow/lots/{lot}", read),
         Call("GET", "/flow/balance", "/flow/balance", read),
         Call("GET", "/flow/quotas", "/flow/quotas", read),
+        Call("GET", "/flow/import", "/flow/import", record),
+        Call("POST", "/flow/import", "/flow/import", record, form={}),
     ]
     return api, console
 

@@ -1,5 +1,6 @@
 """Product flow as the API and the console show it: a lot's trace (a graph of lots layered by step, each with its
-enterprise, country, product class, quantity and share), the monthly mass balances and the year's quotas.
+enterprise, country, product class, quantity and share), the monthly mass balances and the year's quotas; the
+capture of an uploaded EPCIS 2.0 document or CSV/XLSX flow file, and the export of stored events as EPCIS 2.0.
 
 Reads go through the principal's scope (:class:`reetrace.web.deps.Scoped`): a lot of another tenant is "not found"
 and the attempt audited. The genealogy links carry no tenant; a trace stops at a lot the principal may not see and
@@ -10,12 +11,17 @@ node's material that comes from the traced lot.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import PurePosixPath
+from typing import Any, Literal
 
+from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy import case, exists, func, select
 
+from reetrace.domains.flow import imports, jsonld, service
+from reetrace.domains.flow import quotas as flow_quotas
 from reetrace.domains.flow.genealogy import MAX_DEPTH
 from reetrace.domains.flow.lots import lot_uri, short_lot
 from reetrace.domains.flow.queries import MonthlyBalance
@@ -24,7 +30,9 @@ from reetrace.domains.flow.quotas import MINED_CLASSES, QUOTA_KINDS
 from reetrace.domains.flow.reports import parse_month
 from reetrace.domains.flow.tables import balances, events, lot_links, lots
 from reetrace.domains.registry.tables import enterprises
-from reetrace.web.deps import Scoped
+from reetrace.errors import Detail, Error, invalid
+from reetrace.web.deps import Scoped, unit_of_work
+from reetrace.web.personnelview import caller_of
 
 Direction = Literal["back", "forward"]
 LOT_PATH = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
@@ -223,3 +231,69 @@ def _used_t(scoped: Scoped, enterprise_id: str, year: int, kind: str) -> float:
         query = query.where(lots.c.product_class == "separated_oxide")
     row = scoped.first(query)
     return float(row[0] or 0.0) / 1000.0 if row is not None else 0.0
+
+
+# --- capture and export -------------------------------------------------------------------------------------------
+
+MAX_UPLOAD = 20 * 1024 * 1024
+ENTERPRISE_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+JSON_SUFFIXES = (".json", ".jsonld")
+
+
+class Captured(BaseModel):
+    """What one upload did: its events, how many were new, how many were re-submissions, and the alerts raised."""
+
+    source: str
+    enterprise_id: str
+    events: int
+    stored: int
+    duplicates: int
+    event_hashes: list[str]
+    alerts: list[str]  # mass-balance gaps
+    quota_alerts: list[str]  # 90 %, 100 % and beyond the quota
+    first_index: int | None
+    last_index: int | None
+
+
+def capture_file(request: Request, scoped: Scoped, data: bytes, filename: str, enterprise_id: str) -> Captured:
+    """An EPCIS 2.0 JSON-LD document (``.json``/``.jsonld``, or any file starting with ``{``) or a CSV/XLSX flow
+    file, captured for one of the caller's enterprises: every event checked first, one bad event stores nothing,
+    re-submitted events are recognised by their event hash and skipped."""
+    if not data:
+        raise invalid("the uploaded file is empty", Detail("choose an EPCIS 2.0 JSON-LD, CSV or XLSX file", "file"))
+    if len(data) > MAX_UPLOAD:
+        raise Error(f"the file is larger than {MAX_UPLOAD // (1024 * 1024)} MiB", code="too_large", http_status=413,
+                    details=[Detail("split the events over several documents", "file")])
+    scoped.one_or_refuse(select(enterprises.c.enterprise_id).where(enterprises.c.enterprise_id == enterprise_id),
+                         f"no enterprise {enterprise_id!r} that you may record flows for")
+    name = PurePosixPath(filename.replace("\\", "/")).name or "upload"
+    if name.lower().endswith(JSON_SUFFIXES) or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":
+        items = jsonld.read_document(data, name)
+    else:
+        items = imports.read_flow_rows(data, name)
+    with unit_of_work(request) as (uow, _):
+        report = service.capture(uow, caller_of(scoped.principal), enterprise_id, items)
+        quota_alerts = flow_quotas.check_after_capture(uow, enterprise_id, report.hashes)
+    return Captured(source=name, enterprise_id=enterprise_id, events=report.events, stored=report.stored,
+                    duplicates=report.duplicates, event_hashes=list(report.hashes), alerts=list(report.alerts),
+                    quota_alerts=quota_alerts, first_index=report.first_index, last_index=report.last_index)
+
+
+def recordable_enterprises(scoped: Scoped) -> list[str]:
+    """The enterprises of the principal's own tenant (those it may record flows for), for the import form."""
+    return [r.enterprise_id for r in scoped.all(select(enterprises.c.enterprise_id)
+                                                .where(enterprises.c.tenant == scoped.principal.tenant)
+                                                .order_by(enterprises.c.enterprise_id))]
+
+
+def export_document(scoped: Scoped, enterprise: str | None, month: str | None) -> dict[str, Any]:
+    """The visible stored events (optionally one enterprise's, one month's) as one EPCIS 2.0 JSON-LD document, in
+    log order, each as it was captured."""
+    query = select(events.c.document, events.c.namespaces).order_by(events.c.entry_idx)
+    if enterprise is not None:
+        query = query.where(events.c.enterprise_id == enterprise)
+    if month is not None:
+        year, number = parse_month(month)
+        query = query.where(events.c.month == f"{year:04d}-{number:02d}")
+    stored = [(json.loads(r.document), json.loads(r.namespaces)) for r in scoped.all(query)]
+    return jsonld.write_document(stored)

@@ -1,20 +1,46 @@
-"""``/api/v1/flow``: a lot's trace back to its sources or forward to its last lots (nodes with enterprise, country,
-product class, quantity and share; edges with the input shares), the monthly mass balances and the year's quotas.
-A lot of another tenant does not exist (an audited 404)."""
+"""``/api/v1/flow``: capture of EPCIS 2.0 documents and CSV/XLSX flow files (``POST /events``, multipart), the
+stored events as one EPCIS 2.0 JSON-LD document (``GET /events``), a lot's trace back to its sources or forward to
+its last lots (nodes with enterprise, country, product class, quantity and share; edges with the input shares), the
+monthly mass balances and the year's quotas. A lot or enterprise of another tenant does not exist (an audited 404).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 
 from reetrace.web import flowview as view
 from reetrace.web.access import require
-from reetrace.web.api.common import ERROR_RESPONSES
+from reetrace.web.api.common import ERROR_RESPONSES, ErrorBody
 from reetrace.web.deps import Visible
 
 router = APIRouter(prefix="/api/v1/flow", tags=["flow"], responses=ERROR_RESPONSES)
 READ = require("flow:lot:read")
+RECORD = require("flow:event:record")
+TOO_LARGE: dict[int | str, dict[str, Any]] = {413: {"model": ErrorBody, "description": "The file is too large"}}
+Enterprise = Annotated[str | None, Query(pattern=view.ENTERPRISE_ID, description="Only this enterprise's")]
+Month = Annotated[str | None, Query(min_length=1, max_length=16, description="YYYY-MM")]
+
+
+@router.post("/events", responses=TOO_LARGE, **RECORD)
+def capture(request: Request, scoped: Visible,
+            file: Annotated[UploadFile, File(description="An EPCIS 2.0 JSON-LD document (.json, .jsonld) or a CSV or "
+                                                         "XLSX flow file")],
+            enterprise: Annotated[str, Form(pattern=view.ENTERPRISE_ID,
+                                            description="The enterprise (of your tenant) that records these flows")],
+            ) -> view.Captured:
+    """Capture flow events: every event is validated and its lots and mass balance checked first; one bad event
+    stores nothing (the error names the event and field, or the file's row and column); an event captured before
+    (the same CBV 2.0 event hash) is recognised and not stored twice. Quota alerts are checked after."""
+    return view.capture_file(request, scoped, file.file.read(view.MAX_UPLOAD + 1), file.filename or "", enterprise)
+
+
+@router.get("/events", **READ)
+def export(scoped: Visible, enterprise: Enterprise = None, month: Month = None) -> dict[str, Any]:
+    """The stored events one may see (optionally one enterprise's, one month's by event time in UTC) as one EPCIS 2.0
+    JSON-LD document, in log order, each event as it was captured."""
+    return view.export_document(scoped, enterprise, month)
 LotId = Annotated[str, Path(pattern=view.LOT_PATH, description="A lot id (CONC-A) or its URN")]
 
 

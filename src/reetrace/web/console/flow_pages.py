@@ -1,14 +1,17 @@
 """Console pages of product flow: a lot's trace as an inline SVG graph (layered left to right by step) and as a
-table, the monthly mass balances (rows outside the tolerance highlighted) and the quotas with a usage bar each."""
+table, the monthly mass balances (rows outside the tolerance highlighted), the quotas with a usage bar each, and the
+import form (an EPCIS 2.0 document or a CSV/XLSX flow file; a refused file is shown with what is wrong and where)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
+from reetrace.errors import Detail, Error, invalid
 from reetrace.web import flowview as view
 from reetrace.web.access import require
 from reetrace.web.console.render import render
@@ -16,6 +19,7 @@ from reetrace.web.deps import Visible
 
 router = APIRouter(include_in_schema=False)
 READ = require("flow:lot:read")
+RECORD = require("flow:event:record")
 COLUMN, ROW, NODE_W, NODE_H = 230, 78, 190, 62
 
 
@@ -54,3 +58,31 @@ def quotas_page(request: Request, scoped: Visible,
                 year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> HTMLResponse:
     found = view.year_quotas(scoped, year or date.today().year)
     return render(request, "flow_quotas.html", {"page": "flow", "quotas": found})
+
+
+@router.get("/flow/import", response_class=HTMLResponse, **RECORD)
+def import_form(request: Request, scoped: Visible) -> HTMLResponse:
+    return render(request, "flow_import.html", _import_context(scoped, None, None, ""))
+
+
+@router.post("/flow/import", response_class=HTMLResponse, **RECORD)
+def import_upload(request: Request, scoped: Visible, file: Annotated[UploadFile, File()],
+                  enterprise: Annotated[str, Form(max_length=64)]) -> HTMLResponse:
+    """Store every event or none; a refused file is shown with its problems (event and field, or row and column)."""
+    try:
+        if not re.match(view.ENTERPRISE_ID, enterprise):
+            raise invalid("choose an enterprise", Detail("an enterprise id such as NM-BAOTOU-01", "enterprise"))
+        report = view.capture_file(request, scoped, file.file.read(view.MAX_UPLOAD + 1), file.filename or "",
+                                   enterprise)
+    except Error as exc:
+        if exc.http_status not in (400, 404, 413):
+            raise
+        return render(request, "flow_import.html", _import_context(scoped, None, exc, enterprise),
+                      status_code=exc.http_status)
+    return render(request, "flow_import.html", _import_context(scoped, report, None, enterprise))
+
+
+def _import_context(scoped: Visible, report: view.Captured | None, error: Error | None,
+                    chosen: str) -> dict[str, object]:
+    return {"page": "flow", "report": report, "error": error, "chosen": chosen,
+            "enterprises": view.recordable_enterprises(scoped)}
