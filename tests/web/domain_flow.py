@@ -108,6 +108,8 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
     ("flow.officer.a", "POST", f"{F}/events", None, 400, "invalid_request"),
     ("flow.officer.a", "GET", f"{F}/events?month=2026-13", None, 400, "bad_month"),
     ("flow.officer.a", "GET", f"{F}/events?enterprise=-x", None, 400, "invalid_request"),
+    ("flow.officer.a", "GET", f"{F}/lots/NO-SUCH-LOT/certificate", None, 404, "not_found"),
+    ("flow.officer.a", "GET", f"{F}/lots/FA-MIX-1/certificate?format=xml", None, 400, "invalid_request"),
 ]
 
 
@@ -118,6 +120,7 @@ def _calls() -> tuple[list[Any], list[Any]]:
     api = [
         Call("POST", f"{F}/events", f"{F}/events", record, form={}),
         Call("GET", f"{F}/events", f"{F}/events", read),
+        Call("GET", f"{F}/lots/{lot}/certificate", f"{F}/lots/{{lot}}/certificate", read),
         Call("GET", f"{F}/lots/{lot}/trace", f"{F}/lots/{{lot}}/trace", read),
         Call("GET", f"{F}/balance", f"{F}/balance", read),
         Call("GET", f"{F}/quotas?year=2026", f"{F}/quotas", read),

@@ -200,3 +200,43 @@ def test_the_import_page_reports_and_refuses(world: World) -> None:
     assert other.status_code == 404 and 'id="flow-import-refused"' in other.text
     assert client.post("/flow/import", data={"enterprise": "<x>"},
                        files={"file": ("ok.jsonld", b"{}", "application/json")}).status_code == 400
+
+
+def transformed(inputs: list[tuple[str, float]], name: str, kg: float) -> dict[str, Any]:
+    return {"type": "TransformationEvent", "eventTime": "2025-07-05T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "bizStep": "commissioning", "rt:processStep": "cracking",
+            "inputQuantityList": [lot(n, k) for n, k in inputs], "outputQuantityList": [lot(name, kg)],
+            "ilmd": {"rt:lotMasterData": [{"lot": f"urn:reetrace:lot:{name}", "productClass": "mixed_carbonate",
+                                           "reoContent": 0.9, "elementDistribution": {"Nd": 0.8, "Dy": 0.2}}]}}
+
+
+def test_a_certificate_is_given_for_a_chain_in_scope_and_verifies_offline(world: World) -> None:
+    from reetrace.domains.flow.certificates import verify_certificate
+
+    answer = api(world, "flow.officer.a").get(f"{F}/lots/FA-ND-1/certificate")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+    assert 'filename="certificate-FA-ND-1.json"' in answer.headers["content-disposition"]
+    verified = verify_certificate(answer.content, world.container.verifier.vkey)
+    steps = {s.lot.rsplit(":", 1)[1]: s for s in verified.certificate.steps}
+    assert set(steps) == {"FA-ND-1", "FA-MIX-1", "FA-CONC-A", "FA-CONC-B"}
+    assert steps["FA-CONC-A"].step == "mined" and steps["FA-CONC-A"].enterprise_id == A
+    assert steps["FA-CONC-A"].country == "CN" and steps["FA-CONC-A"].share == pytest.approx(0.6)
+    pdf = api(world, "reg.officer").get(f"{F}/lots/FA-ND-1/certificate?format=pdf")  # the supervising authority
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    page = world.session("flow.officer.a").get("/flow/lots/FA-ND-1").text
+    assert 'href="/api/v1/flow/lots/FA-ND-1/certificate?format=pdf"' in page
+
+
+def test_a_certificate_reaching_outside_the_scope_is_refused(world: World) -> None:
+    a, b = api(world, "flow.officer.a"), api(world, "flow.officer.b")
+    assert post(a, document([{**mined("XT-A-1", 500), "eventTime": "2025-07-01T08:00:00+08:00"}])).status_code == 200
+    bought = post(b, document([transformed([("XT-A-1", 500)], "XT-B-1", 240)]), enterprise=B)
+    assert bought.status_code == 200, bought.text  # group-b made its carbonate from group-a's concentrate
+    refused = assert_error_shape(b.get(f"{F}/lots/XT-B-1/certificate"), 403, "outside_scope")
+    assert "XT-A-1" not in refused["error"] and A not in refused["error"]  # what lies outside is not named
+    before = world.size()
+    assert_error_shape(b.get(f"{F}/lots/FA-ND-1/certificate"), 404, "not_found")
+    assert [e["action"] for e in world.audit_events(since=before)] == ["access.denied"]
+    assert_error_shape(api(world, "anna").get(f"{F}/lots/FA-ND-1/certificate"), 403, "forbidden")
+    assert_error_shape(a.get(f"{F}/lots/FA-ND-1/certificate?format=docx"), 400, "invalid_request")

@@ -48,7 +48,10 @@ from reetrace.authz.sessions import (
 )
 from reetrace.authz.tables import users
 from reetrace.container import Container
-from reetrace.errors import Error, not_found
+from reetrace.domains.flow.certificates import Certificate, build_certificate
+from reetrace.domains.flow.tables import lots as flow_lots
+from reetrace.domains.registry.tables import enterprises
+from reetrace.errors import Detail, Error, not_found
 from reetrace.storage.engine import read_transaction, write_transaction
 from reetrace.storage.ledger import UnitOfWork
 from reetrace.storage.logread import LogReader, StoredEntry
@@ -192,6 +195,7 @@ class Scoped:
 
     def __init__(self, request: Request, conn: Connection, principal: Principal) -> None:
         self.principal = principal
+        self._conn = conn
         self.reader = ScopedReader(conn, principal.scope)
         self.log = LogReader(conn, principal.scope)
         self._request = request
@@ -270,6 +274,36 @@ async def scoped(request: Request, conn: Annotated[Connection, Depends(request_c
 async def tree_reader(conn: Annotated[Connection, Depends(request_connection)]) -> LogReader:
     """For public routes: the tree (size, roots, nodes, checkpoints) without any entry."""
     return LogReader(conn, NO_TENANTS)
+
+
+def provenance_certificate(scoped: Scoped, lot_id: str) -> Certificate:
+    """A lot's provenance certificate, for a principal whose scope covers every step of it.
+
+    A certificate carries the log entries of each step (the EPCIS event that made the lot, the registration of its
+    enterprise), so it is given only when every lot of the genealogy and every enterprise belongs to a tenant the
+    principal may read (an enterprise for its own chain; the supervising authority across tenants); otherwise a 403
+    that says how many steps lie outside, without naming them. A lot outside the scope is an audited 404.
+    """
+    tenants = scoped.principal.scope.tenants
+    try:
+        cert = build_certificate(scoped._conn, lot_id, frozenset(tenants))
+    except Error as exc:
+        if exc.code == "unknown_lot":
+            raise scoped.refuse(exc.message) from None
+        raise
+    outside: set[str] = set()
+    for key, tenant, wanted in ((flow_lots.c.lot_id, flow_lots.c.tenant, sorted({s.lot for s in cert.steps})),
+                                (enterprises.c.enterprise_id, enterprises.c.tenant,
+                                 sorted({s.enterprise_id for s in cert.steps}))):
+        for start in range(0, len(wanted), 500):
+            outside |= {row[0] for row in scoped._conn.execute(select(key, tenant)
+                                                                .where(key.in_(wanted[start:start + 500])))
+                        if row[1] not in tenants}
+    if outside:
+        raise Error(f"the genealogy of this lot reaches {len(outside)} lot(s) or enterprise(s) outside your scope: "
+                    "its certificate would disclose their log entries", code="outside_scope", http_status=403,
+                    details=[Detail("ask an authority that supervises every step to issue it", "lot")])
+    return cert
 
 
 def node_chunk(reader: LogReader, level: int, chunk: int) -> bytes:

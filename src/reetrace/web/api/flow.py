@@ -6,14 +6,17 @@ monthly mass balances and the year's quotas. A lot or enterprise of another tena
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import Response
 
+from reetrace.domains.flow.certificates import certificate_json, certificate_pdf
+from reetrace.domains.flow.lots import lot_uri, short_lot
 from reetrace.web import flowview as view
 from reetrace.web.access import require
 from reetrace.web.api.common import ERROR_RESPONSES, ErrorBody
-from reetrace.web.deps import Visible
+from reetrace.web.deps import Visible, provenance_certificate
 
 router = APIRouter(prefix="/api/v1/flow", tags=["flow"], responses=ERROR_RESPONSES)
 READ = require("flow:lot:read")
@@ -49,6 +52,23 @@ def trace(scoped: Visible, lot: LotId, direction: view.Direction = "back") -> vi
     """The lot's genealogy as a graph: backward, each node's share of the lot's material; forward, the share of
     each later lot's material that comes from this one."""
     return view.trace(scoped, lot, direction)
+
+
+@router.get("/lots/{lot}/certificate", response_class=Response,
+            responses={200: {"content": {"application/json": {}, "application/pdf": {}},
+                             "description": "The certificate (JSON, checked offline with `reetrace verify-certificate`"
+                                            " and the log's public key) or its PDF rendering"}}, **READ)
+def certificate(scoped: Visible, lot: LotId, format: Literal["json", "pdf"] = "json") -> Response:
+    """The lot's provenance certificate: the enterprise and country of each step (mined, separated, metal, magnet)
+    with the log entries they rest on and their inclusion proofs against the latest signed checkpoint. Given when
+    every step lies in one's scope (403 otherwise)."""
+    found = provenance_certificate(scoped, lot_uri(lot))
+    name = f"certificate-{short_lot(found.lot)}"
+    if format == "pdf":
+        return Response(certificate_pdf(found), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
+    return Response(certificate_json(found), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
 
 
 @router.get("/balance", **READ)
