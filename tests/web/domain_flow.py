@@ -110,6 +110,10 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
     ("flow.officer.a", "GET", f"{F}/events?enterprise=-x", None, 400, "invalid_request"),
     ("flow.officer.a", "GET", f"{F}/lots/NO-SUCH-LOT/certificate", None, 404, "not_found"),
     ("flow.officer.a", "GET", f"{F}/lots/FA-MIX-1/certificate?format=xml", None, 400, "invalid_request"),
+    ("flow.officer.a", "GET", f"{F}/reports/NM-BAOTOU-01/2026-00", None, 400, "bad_month"),
+    ("flow.officer.a", "GET", f"{F}/reports/NM-BAOTOU-01/2026-03?format=pdf", None, 400, "invalid_request"),
+    ("flow.officer.a", "GET", f"{F}/reports/NO-SUCH-ENT/2026-03", None, 404, "not_found"),
+    ("flow.officer.a", "POST", f"{F}/reports/NM-BAOTOU-01/2999-01/submission", None, 400, "month_not_over"),
 ]
 
 
@@ -121,6 +125,9 @@ def _calls() -> tuple[list[Any], list[Any]]:
         Call("POST", f"{F}/events", f"{F}/events", record, form={}),
         Call("GET", f"{F}/events", f"{F}/events", read),
         Call("GET", f"{F}/lots/{lot}/certificate", f"{F}/lots/{{lot}}/certificate", read),
+        Call("GET", f"{F}/reports/{{enterprise_a}}/2026-03", f"{F}/reports/{{enterprise}}/{{month}}", read),
+        Call("POST", f"{F}/reports/{{enterprise_a}}/2026-01/submission",
+             f"{F}/reports/{{enterprise}}/{{month}}/submission", record),
         Call("GET", f"{F}/lots/{lot}/trace", f"{F}/lots/{{lot}}/trace", read),
         Call("GET", f"{F}/balance", f"{F}/balance", read),
         Call("GET", f"{F}/quotas?year=2026", f"{F}/quotas", read),

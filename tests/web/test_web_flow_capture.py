@@ -240,3 +240,34 @@ def test_a_certificate_reaching_outside_the_scope_is_refused(world: World) -> No
     assert [e["action"] for e in world.audit_events(since=before)] == ["access.denied"]
     assert_error_shape(api(world, "anna").get(f"{F}/lots/FA-ND-1/certificate"), 403, "forbidden")
     assert_error_shape(a.get(f"{F}/lots/FA-ND-1/certificate?format=docx"), 400, "invalid_request")
+
+
+def test_the_monthly_report_downloads_and_is_handed_in_once(world: World) -> None:
+    from reetrace.domains.flow.reports import due_date
+
+    a = api(world, "flow.officer.a")
+    answer = a.get(f"{F}/reports/{A}/2026-03")
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["x-due-on"] == due_date("2026-03").isoformat()
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert {r["lot"] for r in rows} >= {"FA-CONC-A", "FA-CONC-B", "FA-MIX-1", "FA-ND-1"}
+    xlsx = a.get(f"{F}/reports/{A}/2026-03?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+    assert 'filename="flow-report-NM-BAOTOU-01-2026-03.xlsx"' in xlsx.headers["content-disposition"]
+    b = api(world, "flow.officer.b")
+    before = world.size()
+    assert_error_shape(b.get(f"{F}/reports/{A}/2026-03"), 404, "not_found")
+    assert [e["action"] for e in world.audit_events(since=before)] == ["access.denied"]
+    assert_error_shape(a.get(f"{F}/reports/{A}/2026-13"), 400, "bad_month")
+    handed = a.post(f"{F}/reports/{A}/2026-03/submission")
+    assert handed.status_code == 201, handed.text
+    body = handed.json()
+    assert body["late"] is True and body["due_on"] == due_date("2026-03").isoformat() and body["rows"] == len(rows)
+    assert_error_shape(a.post(f"{F}/reports/{A}/2026-03/submission"), 409, "conflict")
+    assert_error_shape(a.post(f"{F}/reports/{A}/2999-01/submission"), 400, "month_not_over")
+    assert_error_shape(b.post(f"{F}/reports/{A}/2026-02/submission"), 404, "not_found")
+    assert_error_shape(api(world, "reg.officer").post(f"{F}/reports/{A}/2026-02/submission"), 403, "forbidden")
+    page = world.session("flow.officer.a").get(f"/flow/balance?enterprise={A}&month=2026-03").text
+    assert f'href="/api/v1/flow/reports/{A}/2026-03?format=xlsx"' in page
+    assert 'id="report-hint"' in world.session("flow.officer.a").get("/flow/balance").text

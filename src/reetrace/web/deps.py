@@ -49,6 +49,7 @@ from reetrace.authz.sessions import (
 from reetrace.authz.tables import users
 from reetrace.container import Container
 from reetrace.domains.flow.certificates import Certificate, build_certificate
+from reetrace.domains.flow.reports import MonthlyReport, monthly_report
 from reetrace.domains.flow.tables import lots as flow_lots
 from reetrace.domains.registry.tables import enterprises
 from reetrace.errors import Detail, Error, not_found
@@ -304,6 +305,17 @@ def provenance_certificate(scoped: Scoped, lot_id: str) -> Certificate:
                     "its certificate would disclose their log entries", code="outside_scope", http_status=403,
                     details=[Detail("ask an authority that supervises every step to issue it", "lot")])
     return cert
+
+
+def monthly_flow_report(scoped: Scoped, enterprise_id: str, month: str) -> MonthlyReport:
+    """An enterprise's monthly flow report (the national system's fields), for a principal who may read it; an
+    enterprise outside the scope is an audited 404."""
+    try:
+        return monthly_report(scoped._conn, enterprise_id, month, tenants=frozenset(scoped.principal.scope.tenants))
+    except Error as exc:
+        if exc.code == "unknown_enterprise":
+            raise scoped.refuse(exc.message) from None
+        raise
 
 
 def node_chunk(reader: LogReader, level: int, chunk: int) -> bytes:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -20,7 +21,7 @@ from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy import case, exists, func, select
 
-from reetrace.domains.flow import imports, jsonld, service
+from reetrace.domains.flow import imports, jsonld, reports, service
 from reetrace.domains.flow import quotas as flow_quotas
 from reetrace.domains.flow.genealogy import MAX_DEPTH
 from reetrace.domains.flow.lots import lot_uri, short_lot
@@ -33,6 +34,7 @@ from reetrace.domains.registry.tables import enterprises
 from reetrace.errors import Detail, Error, invalid
 from reetrace.web.deps import Scoped, unit_of_work
 from reetrace.web.personnelview import caller_of
+from reetrace.web.travelview import CHINA
 
 Direction = Literal["back", "forward"]
 LOT_PATH = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
@@ -297,3 +299,31 @@ def export_document(scoped: Scoped, enterprise: str | None, month: str | None) -
         query = query.where(events.c.month == f"{year:04d}-{number:02d}")
     stored = [(json.loads(r.document), json.loads(r.namespaces)) for r in scoped.all(query)]
     return jsonld.write_document(stored)
+
+
+# --- monthly reports ----------------------------------------------------------------------------------------------
+
+
+class Submitted(BaseModel):
+    """A monthly report handed in: when, its due date, whether late, its rows and the SHA-256 of its CSV."""
+
+    enterprise_id: str
+    month: str
+    submitted_on: date
+    due_on: date
+    late: bool
+    rows: int
+    sha256: str
+    entry_idx: int
+
+
+def submit_report(request: Request, scoped: Scoped, enterprise_id: str, month: str) -> Submitted:
+    """Hand in the enterprise's report of a month that is over, today (China's date): once; late after its due
+    date (the 10th of the next month, or the next working day)."""
+    parse_month(month)
+    scoped.one_or_refuse(select(enterprises.c.enterprise_id).where(enterprises.c.enterprise_id == enterprise_id),
+                         f"no enterprise {enterprise_id!r} that you may report for")
+    with unit_of_work(request) as (uow, _):
+        index, body = reports.submit_report(uow, caller_of(scoped.principal), enterprise_id, month,
+                                            datetime.now(UTC).astimezone(CHINA).date())
+    return Submitted(**body.model_dump(), entry_idx=index)

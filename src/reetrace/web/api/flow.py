@@ -13,10 +13,11 @@ from fastapi.responses import Response
 
 from reetrace.domains.flow.certificates import certificate_json, certificate_pdf
 from reetrace.domains.flow.lots import lot_uri, short_lot
+from reetrace.domains.flow.reports import report_csv, report_xlsx
 from reetrace.web import flowview as view
 from reetrace.web.access import require
 from reetrace.web.api.common import ERROR_RESPONSES, ErrorBody
-from reetrace.web.deps import Visible, provenance_certificate
+from reetrace.web.deps import Visible, monthly_flow_report, provenance_certificate
 
 router = APIRouter(prefix="/api/v1/flow", tags=["flow"], responses=ERROR_RESPONSES)
 READ = require("flow:lot:read")
@@ -24,6 +25,9 @@ RECORD = require("flow:event:record")
 TOO_LARGE: dict[int | str, dict[str, Any]] = {413: {"model": ErrorBody, "description": "The file is too large"}}
 Enterprise = Annotated[str | None, Query(pattern=view.ENTERPRISE_ID, description="Only this enterprise's")]
 Month = Annotated[str | None, Query(min_length=1, max_length=16, description="YYYY-MM")]
+EnterprisePath = Annotated[str, Path(pattern=view.ENTERPRISE_ID, description="An enterprise id")]
+MonthPath = Annotated[str, Path(min_length=1, max_length=16, description="YYYY-MM")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.post("/events", responses=TOO_LARGE, **RECORD)
@@ -69,6 +73,30 @@ def certificate(scoped: Visible, lot: LotId, format: Literal["json", "pdf"] = "j
                         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
     return Response(certificate_json(found), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+
+
+@router.get("/reports/{enterprise}/{month}", response_class=Response,
+            responses={200: {"content": {"text/csv": {}, XLSX: {}}, "description": "The monthly flow report"}},
+            **READ)
+def monthly_report(scoped: Visible, enterprise: EnterprisePath, month: MonthPath,
+                   format: Literal["csv", "xlsx"] = "csv") -> Response:
+    """The enterprise's monthly flow report with the national traceability system's fields (product, quantity, REO
+    content, counterparty, end user, invoice and packing ids), one row per lot and role, as CSV or XLSX; the due
+    date (the 10th of the next month, or the next working day) in the ``X-Due-On`` header."""
+    found = monthly_flow_report(scoped, enterprise, month)
+    data, media = ((report_xlsx(found), XLSX) if format == "xlsx" else (report_csv(found), "text/csv; charset=utf-8"))
+    return Response(data, media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="flow-report-{enterprise}-{month}.{format}"',
+        "X-Due-On": found.due_on.isoformat()})
+
+
+@router.post("/reports/{enterprise}/{month}/submission", status_code=201,
+             responses={409: {"model": ErrorBody, "description": "Handed in already"}}, **RECORD)
+def submit_report(request: Request, scoped: Visible, enterprise: EnterprisePath,
+                  month: MonthPath) -> view.Submitted:
+    """Hand in the month's report (as generated now) today: recorded on the log with the SHA-256 of its CSV, late
+    after its due date; a month that is not over, or a report handed in already, is refused."""
+    return view.submit_report(request, scoped, enterprise, month)
 
 
 @router.get("/balance", **READ)
