@@ -6,9 +6,19 @@ import random
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spec_texts import EN_PARAGRAPHS, EN_TEXT, ZH_PARAGRAPHS, ZH_TEXT
 
-from reetrace.domains.documents.textmarks import ERASED, PHRASES, channel, find_sites, read_marks, render
+from reetrace.domains.documents.textmarks import (
+    ERASED,
+    PHRASES,
+    _Spans,
+    channel,
+    find_sites,
+    read_marks,
+    render,
+)
 from reetrace.errors import Error
 
 
@@ -116,3 +126,23 @@ def test_bad_input_is_refused_with_the_field() -> None:
         find_sites(b"bytes")  # type: ignore[arg-type]
     with pytest.raises(Error, match="excerpt"):
         read_marks(EN_PARAGRAPHS[0], sites, None)  # type: ignore[arg-type]
+
+
+def _clash(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    """The overlap rule spelled out: overlapping spans, a point strictly inside a span, or the same span."""
+    return any((start < e and s < end) or (start == end and s < start < e) or (s == e and start < s < end)
+               or (start, end) == (s, e) for s, e in taken)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.sampled_from([0, 0, 1, 2, 3, 7]), st.booleans()), max_size=80))
+def test_the_span_check_is_the_overlap_rule(offers: list[tuple[int, int, bool]]) -> None:
+    """``_Spans.free`` (a binary search over the taken spans) answers as the plain rule over every taken span."""
+    spans, taken = _Spans(), []
+    for start, length, keep in offers:
+        end = start + length
+        assert spans.free(start, end) == (not _clash(taken, start, end))
+        if keep and spans.free(start, end):
+            spans.add(start, end, "date", "a", "b")
+            taken.append((start, end))
+    assert [(s.start, s.end) for s in spans.sites] == taken

@@ -33,6 +33,7 @@ Zero-width characters are never used: any single insider can strip them.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -123,23 +124,30 @@ def _chinese_near(text: str, start: int, end: int, reach: int = 12) -> bool:
 
 
 class _Spans:
-    """Accepted sites, refusing any that overlaps one already taken (earlier kinds win)."""
+    """Accepted sites, refusing any that overlaps one already taken (earlier kinds win).
+
+    Two spans clash when they overlap (``start < e and s < end``: a point strictly inside a span counts) or are the
+    same span (two insertions at one point). The taken spans never clash with each other, so, ordered by start,
+    their ends never decrease: of the taken spans starting before ``end``, the last reaches furthest, and it alone
+    decides. Each check is a binary search (a page-long Chinese document has some 40,000 sites).
+    """
 
     def __init__(self) -> None:
         self.sites: list[Site] = []
-        self._taken: list[tuple[int, int]] = []
+        self._taken: list[tuple[int, int]] = []  # sorted
+        self._exact: set[tuple[int, int]] = set()
 
     def free(self, start: int, end: int) -> bool:
-        for s, e in self._taken:
-            if (start < e and s < end) or (start == end and s < start < e) or (s == e and start < s < end) \
-                    or (start, end) == (s, e):
-                return False
-        return True
+        if (start, end) in self._exact:
+            return False
+        before = bisect.bisect_left(self._taken, (end, -1)) - 1  # the last span starting before ``end``
+        return before < 0 or self._taken[before][1] <= start
 
     def add(self, start: int, end: int, kind: SiteKind, first: str, second: str) -> None:
         if first != second and self.free(start, end):
             self.sites.append(Site(start, end, kind, (first, second)))
-            self._taken.append((start, end))
+            bisect.insort(self._taken, (start, end))
+            self._exact.add((start, end))
 
 
 def _dates(text: str, spans: _Spans) -> None:
