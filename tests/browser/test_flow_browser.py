@@ -1,6 +1,7 @@
 """Flow import in a real browser: a security officer uploads an EPCIS 2.0 document through the import page, sees
 what was stored, follows the lot to its trace graph; a document with an unknown lot is refused with the event and
-field named, and nothing is stored (screenshot in /tmp/rt-flow-import.png)."""
+field named, and nothing is stored; the late April report handed in from the reports page (screenshots in
+/tmp/rt-flow-*.png)."""
 
 from __future__ import annotations
 
@@ -74,3 +75,10 @@ def test_an_officer_imports_a_document_and_sees_the_lot(site: Site, officer: str
     page.goto(site.url + "/flow/lots/BR-CONC-1")
     assert "BR-CONC-1" in (page.locator("#node-BR-CONC-1").text_content() or "")
     assert ENTERPRISE in page.content()
+    page.goto(site.url + "/flow/reports")
+    row = page.locator(f"#due-{ENTERPRISE}-2026-04")
+    assert "days late" in row.inner_text()
+    page.screenshot(path="/tmp/rt-flow-reports.png", full_page=True)
+    row.locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/flow/reports\?notice=submitted$"))
+    assert page.locator("#notice").is_visible() and page.locator(f"#due-{ENTERPRISE}-2026-04").count() == 0

@@ -114,6 +114,7 @@ BAD_REQUESTS: list[tuple[str, str, str, Any, int, str]] = [
     ("flow.officer.a", "GET", f"{F}/reports/NM-BAOTOU-01/2026-03?format=pdf", None, 400, "invalid_request"),
     ("flow.officer.a", "GET", f"{F}/reports/NO-SUCH-ENT/2026-03", None, 404, "not_found"),
     ("flow.officer.a", "POST", f"{F}/reports/NM-BAOTOU-01/2999-01/submission", None, 400, "month_not_over"),
+    ("flow.officer.a", "GET", f"{F}/reports/due?on=2026-13-01", None, 400, "invalid_request"),
 ]
 
 
@@ -126,6 +127,7 @@ def _calls() -> tuple[list[Any], list[Any]]:
         Call("GET", f"{F}/events", f"{F}/events", read),
         Call("GET", f"{F}/lots/{lot}/certificate", f"{F}/lots/{{lot}}/certificate", read),
         Call("GET", f"{F}/reports/{{enterprise_a}}/2026-03", f"{F}/reports/{{enterprise}}/{{month}}", read),
+        Call("GET", f"{F}/reports/due", f"{F}/reports/due", read),
         Call("POST", f"{F}/reports/{{enterprise_a}}/2026-01/submission",
              f"{F}/reports/{{enterprise}}/{{month}}/submission", record),
         Call("GET", f"{F}/lots/{lot}/trace", f"{F}/lots/{{lot}}/trace", read),
@@ -138,6 +140,9 @@ def _calls() -> tuple[list[Any], list[Any]]:
         Call("GET", "/flow/quotas", "/flow/quotas", read),
         Call("GET", "/flow/import", "/flow/import", record),
         Call("POST", "/flow/import", "/flow/import", record, form={}),
+        Call("GET", "/flow/reports", "/flow/reports", read),
+        Call("POST", "/flow/reports/{enterprise_a}/2026-02/submission", "/flow/reports/{enterprise}/{month}/submission",
+             record, form={}),
     ]
     return api, console
 

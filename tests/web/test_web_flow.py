@@ -120,7 +120,7 @@ def test_fuzzed_flow_requests_get_no_server_error(world: World) -> None:
 
     schema = schemathesis.openapi.from_asgi(OPENAPI_URL, world.app)
     operations = [r.ok() for r in schema.get_all_operations() if r.ok().path.startswith(F)]
-    assert len(operations) == 8
+    assert len(operations) == 9
     token = world.token("flow.officer.a", sorted(permissions_of(planted.USERS["flow.officer.a"][1])))
     headers = {"Authorization": f"Bearer {token}"}
     for operation in operations:

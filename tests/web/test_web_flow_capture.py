@@ -271,3 +271,35 @@ def test_the_monthly_report_downloads_and_is_handed_in_once(world: World) -> Non
     page = world.session("flow.officer.a").get(f"/flow/balance?enterprise={A}&month=2026-03").text
     assert f'href="/api/v1/flow/reports/{A}/2026-03?format=xlsx"' in page
     assert 'id="report-hint"' in world.session("flow.officer.a").get("/flow/balance").text
+
+
+def test_the_reports_due_list_and_handing_one_in_from_the_console(world: World) -> None:
+    from reetrace.domains.flow.reports import due_date
+
+    a = api(world, "flow.officer.a")
+    due = a.get(f"{F}/reports/due")
+    assert due.status_code == 200, due.text
+    rows = {(r["enterprise_id"], r["month"]): r for r in due.json()["reports"]}
+    assert (A, "2026-04") in rows and (B, "2026-04") not in rows  # group-b's enterprise is not in a's scope
+    april = rows[(A, "2026-04")]
+    assert april["due_on"] == due_date("2026-04").isoformat() and april["late"] is True and april["days_late"] > 0
+    assert (B, "2026-04") in {(r["enterprise_id"], r["month"]) for r in
+                              api(world, "flow.officer.b").get(f"{F}/reports/due").json()["reports"]}
+    then = a.get(f"{F}/reports/due?on=2026-05-03").json()  # as of a day: April's report not due yet
+    assert then["today"] == "2026-05-03" and {(r["month"], r["late"]) for r in then["reports"]
+                                              if r["enterprise_id"] == A} >= {("2026-04", False)}
+    assert (A, "2026-05") not in {(r["enterprise_id"], r["month"]) for r in then["reports"]}
+    client = world.session("flow.officer.a")
+    page = client.get("/flow/reports")
+    assert page.status_code == 200 and f'id="due-{A}-2026-04"' in page.text and "days late" in page.text
+    assert 'href="/flow/reports"' in page.text and "<script" not in page.text
+    before = world.size()
+    handed = client.post(f"/flow/reports/{A}/2026-04/submission", follow_redirects=False)
+    assert handed.status_code == 303 and handed.headers["location"] == "/flow/reports?notice=submitted"
+    assert world.size() == before + 1
+    after = client.get("/flow/reports?notice=submitted").text
+    assert 'id="notice"' in after and f'id="due-{A}-2026-04"' not in after
+    assert client.post(f"/flow/reports/{A}/2026-04/submission").status_code == 409  # once
+    supervisor = world.session("reg.officer").get("/flow/reports").text  # reads, cannot hand in
+    assert f'id="due-{A}-2026-05"' in supervisor and "/submission" not in supervisor
+    assert world.session("reg.officer").post(f"/flow/reports/{A}/2026-05/submission").status_code == 403

@@ -324,6 +324,34 @@ def submit_report(request: Request, scoped: Scoped, enterprise_id: str, month: s
     scoped.one_or_refuse(select(enterprises.c.enterprise_id).where(enterprises.c.enterprise_id == enterprise_id),
                          f"no enterprise {enterprise_id!r} that you may report for")
     with unit_of_work(request) as (uow, _):
-        index, body = reports.submit_report(uow, caller_of(scoped.principal), enterprise_id, month,
-                                            datetime.now(UTC).astimezone(CHINA).date())
+        index, body = reports.submit_report(uow, caller_of(scoped.principal), enterprise_id, month, china_today())
     return Submitted(**body.model_dump(), entry_idx=index)
+
+
+class DueRow(BaseModel):
+    enterprise_id: str
+    month: str
+    due_on: date
+    late: bool
+    days_late: int
+
+
+class DueList(BaseModel):
+    today: date
+    reports: list[DueRow]
+
+
+def china_today() -> date:
+    return datetime.now(UTC).astimezone(CHINA).date()
+
+
+def due_list(scoped: Scoped, on: date | None = None) -> DueList:
+    """The monthly reports of the visible enterprises not handed in yet (from each one's first month with flows to
+    the month before ``on``, default today in China), with their due dates; a read: the late-report alerts are
+    raised by ``reetrace flow reports-due``."""
+    today = on or china_today()
+    firsts = [(r.enterprise_id, r.tenant, r.first) for r in scoped.all(reports.FIRST_MONTHS)]
+    handed = {(r.enterprise_id, r.month) for r in scoped.all(reports.HANDED_IN)}
+    rows = [DueRow(enterprise_id=d.enterprise_id, month=d.month, due_on=d.due_on, late=d.late, days_late=d.days_late)
+            for d in reports.due_reports(firsts, handed, today)]
+    return DueList(today=today, reports=rows)

@@ -247,25 +247,35 @@ def submit_report(uow: UnitOfWork, caller: Caller, enterprise_id: str, month: st
     return index, body
 
 
+FIRST_MONTHS = (select(events.c.enterprise_id, events.c.tenant, func.min(events.c.month).label("first"))
+                .group_by(events.c.enterprise_id, events.c.tenant))
+HANDED_IN = select(report_submissions.c.enterprise_id, report_submissions.c.month)
+
+
+def due_reports(firsts: list[tuple[str, str, str]], handed: set[tuple[str, str]], today: date,
+                calendar: WorkdayCalendar | None = None) -> list[DueReport]:
+    """The reports not handed in, given each enterprise's (id, tenant, first month with flows) and the (enterprise,
+    month) pairs handed in: every month from the first to last month, by enterprise then month."""
+    calendar = calendar or WorkdayCalendar.load()
+    last = f"{today.year:04d}-{today.month:02d}"
+    due: list[DueReport] = []
+    for enterprise_id, tenant, first in sorted(firsts):
+        for month in _months(first, last):
+            if (enterprise_id, month) in handed:
+                continue
+            on = due_date(month, calendar)
+            due.append(DueReport(enterprise_id, tenant, month, on, today > on, max(0, (today - on).days)))
+    return due
+
+
 def reports_due(uow: UnitOfWork, today: date, *, calendar: WorkdayCalendar | None = None,
                 tenants: frozenset[str] | None = None) -> tuple[list[DueReport], list[str]]:
     """Reports not handed in (each enterprise from its first month with flows to last month); late ones alert once."""
-    calendar = calendar or WorkdayCalendar.load()
     conn = uow.conn
-    firsts = conn.execute(select(events.c.enterprise_id, events.c.tenant, func.min(events.c.month).label("first"))
-                          .group_by(events.c.enterprise_id, events.c.tenant)).all()
-    handed = {(r.enterprise_id, r.month) for r in conn.execute(
-        select(report_submissions.c.enterprise_id, report_submissions.c.month))}
-    last = f"{today.year:04d}-{today.month:02d}"
-    due: list[DueReport] = []
-    for row in sorted(firsts, key=lambda r: r.enterprise_id):
-        if tenants is not None and row.tenant not in tenants:
-            continue
-        for month in _months(row.first, last):
-            if (row.enterprise_id, month) in handed:
-                continue
-            on = due_date(month, calendar)
-            due.append(DueReport(row.enterprise_id, row.tenant, month, on, today > on, max(0, (today - on).days)))
+    firsts = [(r.enterprise_id, r.tenant, r.first) for r in conn.execute(FIRST_MONTHS)
+              if tenants is None or r.tenant in tenants]
+    handed = {(r.enterprise_id, r.month) for r in conn.execute(HANDED_IN)}
+    due = due_reports(firsts, handed, today, calendar)
     alerts = []
     for d in due:
         if d.late:

@@ -6,6 +6,7 @@ monthly mass balances and the year's quotas. A lot or enterprise of another tena
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
@@ -73,6 +74,14 @@ def certificate(scoped: Visible, lot: LotId, format: Literal["json", "pdf"] = "j
                         headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
     return Response(certificate_json(found), media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}.json"'})
+
+
+@router.get("/reports/due", **READ)
+def reports_due(scoped: Visible, on: Annotated[date | None, Query(description="As of this day (default: today in "
+                                                                            "China)")] = None) -> view.DueList:
+    """The monthly flow reports not handed in yet, each with its due date (the 10th of the next month, or the next
+    working day) and how many days late it is."""
+    return view.due_list(scoped, on)
 
 
 @router.get("/reports/{enterprise}/{month}", response_class=Response,

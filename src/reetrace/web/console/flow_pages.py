@@ -1,15 +1,16 @@
 """Console pages of product flow: a lot's trace as an inline SVG graph (layered left to right by step) and as a
-table, the monthly mass balances (rows outside the tolerance highlighted), the quotas with a usage bar each, and the
+table, the monthly mass balances (rows outside the tolerance highlighted), the quotas with a usage bar each, the
+monthly reports not handed in (late ones highlighted, each with its downloads and a hand-in button), and the
 import form (an EPCIS 2.0 document or a CSV/XLSX flow file; a refused file is shown with what is wrong and where)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from reetrace.errors import Detail, Error, invalid
 from reetrace.web import flowview as view
@@ -86,3 +87,20 @@ def _import_context(scoped: Visible, report: view.Captured | None, error: Error 
                     chosen: str) -> dict[str, object]:
     return {"page": "flow", "report": report, "error": error, "chosen": chosen,
             "enterprises": view.recordable_enterprises(scoped)}
+
+
+ReportNotice = Annotated[Literal["submitted"] | None, Query()]
+
+
+@router.get("/flow/reports", response_class=HTMLResponse, **READ)
+def reports_page(request: Request, scoped: Visible, notice: ReportNotice = None) -> HTMLResponse:
+    return render(request, "flow_reports.html", {"page": "flow", "due": view.due_list(scoped), "notice": notice})
+
+
+@router.post("/flow/reports/{enterprise}/{month}/submission", **RECORD)
+def submit_page(request: Request, scoped: Visible,
+                enterprise: Annotated[str, Path(pattern=view.ENTERPRISE_ID)],
+                month: Annotated[str, Path(max_length=16)]) -> RedirectResponse:
+    """Hand in a month's report (recorded on the log) and go back to the list."""
+    view.submit_report(request, scoped, enterprise, month)
+    return RedirectResponse("/flow/reports?notice=submitted", status_code=303)
