@@ -41,6 +41,18 @@ class Finding:
     ok: bool
 
 
+# Where each role's work is in the console (the first role of a demo user decides).
+START_PAGES = {
+    "supervisor": ("/export/applications", "/personnel/national", "/flow/quotas", "/flow/reports"),
+    "security_officer": ("/documents", "/flow/import", "/flow/reports", "/personnel/travel"),
+    "group_security": ("/personnel/watchlist", "/personnel/travel"),
+    "auditor": ("/audit", "/log/checkpoints"),
+    "tenant_admin": ("/admin/users", "/tokens"),
+    "analyst": ("/registry/enterprises", "/alerts"),
+    "viewer": ("/", "/log/checkpoints"),
+}
+
+
 def run_demo(state: State, *, rebuild: bool, serve: bool, port: int, events: int) -> None:
     settings = state.settings
     if rebuild:
@@ -226,10 +238,10 @@ def report(c: Container, findings: list[Finding]) -> None:
     console.print(table)
     console.print(f"log key: {c.verifier.vkey}")
     logins = Table(title="log in to the console (password for all: " + world.DEMO_PASSWORD + ")")
-    for column in ("username", "tenant", "roles", "language"):
+    for column in ("username", "tenant", "roles", "language", "pages to start with"):
         logins.add_column(column)
     for username, tenant, _, roles, locale in world.DEMO_USERS:
-        logins.add_row(username, tenant, ", ".join(roles), locale)
+        logins.add_row(username, tenant, ", ".join(roles), locale, ", ".join(START_PAGES.get(roles[0], ("/",))))
     console.print(logins)
     missed = [f for f in findings if not f.ok]
     if missed:
