@@ -238,10 +238,11 @@ def report(c: Container, findings: list[Finding]) -> None:
     console.print(table)
     console.print(f"log key: {c.verifier.vkey}")
     logins = Table(title="log in to the console (password for all: " + world.DEMO_PASSWORD + ")")
-    for column in ("username", "tenant", "roles", "language", "pages to start with"):
+    for column in ("username", "tenant", "roles", "language"):
         logins.add_column(column)
+    logins.add_column("start at", overflow="fold")  # one page per line, folded only on a very narrow terminal
     for username, tenant, _, roles, locale in world.DEMO_USERS:
-        logins.add_row(username, tenant, ", ".join(roles), locale, ", ".join(START_PAGES.get(roles[0], ("/",))))
+        logins.add_row(username, tenant, ", ".join(roles), locale, "\n".join(START_PAGES.get(roles[0], ("/",))))
     console.print(logins)
     missed = [f for f in findings if not f.ok]
     if missed:
