@@ -107,3 +107,11 @@ def test_replay_rebuilds_versions_and_tampering_is_detected(container: Container
     with read_transaction(container.engine) as conn, pytest.raises(VerificationError) as exc:
         stored.verify_version(conn, "us_bis_mieu", 1)
     assert exc.value.code == "list_tampered"
+
+
+def test_every_list_in_the_shared_folder_is_stored(container: Container, shared_dir: Path) -> None:
+    """What `reetrace lists update ../shared/lists` does: every list loads and stores (record ids unique in each)."""
+    reports = load_and_store(container, shared_dir / "lists")
+    assert len(reports) == 13 and {r.status for r in reports} == {"new"}
+    by_id = {r.list_id: r.parties for r in reports}
+    assert by_id["us_bis_dpl"] == 577 and by_id["eu_sanctions"] == 8009 and by_id["us_ofac_sdn"] == 8976

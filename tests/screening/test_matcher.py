@@ -40,8 +40,8 @@ def test_cn_control_list_company_with_and_without_company_forms(index: PartyInde
 
 def test_cyrillic_query_finds_latin_listing_and_back(index: PartyIndex) -> None:
     hit = index.screen("Сергей Валерьевич Аксёнов", ["eu_sanctions"])[0]
-    assert hit.party.record_id == "32014R0269:1" and hit.score >= 0.95
-    assert top(index, "Sergei Aksenov Valerievich", ["eu_sanctions"]).record_id == "32014R0269:1"
+    assert hit.party.record_id == "32014R0269:I.PERSONS:1" and hit.score >= 0.95
+    assert top(index, "Sergei Aksenov Valerievich", ["eu_sanctions"]).record_id == "32014R0269:I.PERSONS:1"
     assert compare("ООО Ромашка", "Romashka LLC").score == 1.0
 
 

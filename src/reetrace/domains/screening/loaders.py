@@ -13,7 +13,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -145,16 +145,25 @@ def load_ofac(list_id: str, title: str, primary: Path, alt: Path | None, add: Pa
 
 
 def load_dpl(path: Path) -> LoadedList:
-    parties = []
+    """One party per denial (name, street address, effective date); the file repeats a denied person once per
+    further address (another city or country: "ADDRESS ADDED") and sometimes twice verbatim, so rows with the same
+    record id are one party with every country they give."""
+    parties: dict[str, ListedParty] = {}
     for line, row in dict_rows(path, ("Name", "Country", "Effective_Date"), delimiter="\t"):
         name = " ".join(row["Name"].split())
         if not name:
             raise bad_file(path, line, "empty Name")
         record_id = stable_id(name, row.get("Street_Address", ""), row["Effective_Date"])
         country = row["Country"].strip()
-        parties.append(ListedParty("us_bis_dpl", record_id, name, "entity" if _looks_like_company(name) else "person",
-                                   countries=(country,) if country else (), programmes=("DPL",)))
-    return LoadedList("us_bis_dpl", "US BIS Denied Persons List", (source_file(path),), tuple(parties))
+        found = parties.get(record_id)
+        if found is not None:
+            if country and country not in found.countries:
+                parties[record_id] = replace(found, countries=(*found.countries, country))
+            continue
+        parties[record_id] = ListedParty("us_bis_dpl", record_id, name,
+                                         "entity" if _looks_like_company(name) else "person",
+                                         countries=(country,) if country else (), programmes=("DPL",))
+    return LoadedList("us_bis_dpl", "US BIS Denied Persons List", (source_file(path),), tuple(parties.values()))
 
 
 _COMPANY_HINT = re.compile(r"\b(ltd|llc|inc|corp|co|company|gmbh|limited|s\.?a|trading|group|enterprises?)\b", re.I)

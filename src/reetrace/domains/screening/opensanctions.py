@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -149,7 +150,10 @@ def split_scripts(value: str) -> list[str]:
 
 
 def load_eu(paths: Sequence[Path]) -> LoadedList:
-    parties = []
+    """One party per annex entry: ``CELEX:annex:recordId`` (record numbers restart in each annex; an entry without
+    one is keyed by its name). An annex that lists the same entry twice gives one party with both rows' names,
+    countries and identifiers."""
+    parties: dict[str, ListedParty] = {}
     for path in paths:
         for line, row in dict_rows(path, EU_COLUMNS):
             names = split_scripts(row["name"])
@@ -159,11 +163,19 @@ def load_eu(paths: Sequence[Path]) -> LoadedList:
             countries = split_values(row["country"]) + split_values(row["nationality"])
             identifiers = tuple(Identifier(c, v) for c in EU_IDENTIFIERS for v in split_values(row.get(c, "")))
             aliases = aliases_of(names[0], names[1:] + split_scripts(alias_text))
-            parties.append(ListedParty("eu_sanctions", f"{row['celex']}:{row['recordId']}", names[0],
-                                       _kind(row["schema"]), aliases,
-                                       tuple(dict.fromkeys(countries)), (row["programKey"].strip(),), identifiers))
+            number = row["recordId"].strip() or stable_id(names[0])
+            record_id = f"{row['celex'].strip()}:{(row.get('annex') or '').strip()}:{number}"
+            party = ListedParty("eu_sanctions", record_id, names[0], _kind(row["schema"]), aliases,
+                                tuple(dict.fromkeys(countries)), (row["programKey"].strip(),), identifiers)
+            found = parties.get(record_id)
+            if found is not None:
+                party = replace(found, aliases=aliases_of(found.name, [a.name for a in found.aliases]
+                                                          + [party.name] + [a.name for a in party.aliases]),
+                                countries=tuple(dict.fromkeys(found.countries + party.countries)),
+                                identifiers=tuple(dict.fromkeys(found.identifiers + party.identifiers)))
+            parties[record_id] = party
     files = tuple(source_file(p) for p in paths)
-    return LoadedList("eu_sanctions", "EU sanctions regulation annexes", files, tuple(parties))
+    return LoadedList("eu_sanctions", "EU sanctions regulation annexes", files, tuple(parties.values()))
 
 
 __all__ = ["csv_rows", "load_cn", "load_dod_1260h", "load_eu", "load_mieu", "load_special", "sources"]
