@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -34,7 +34,7 @@ from reetrace.domains.registry.tables import enterprises
 from reetrace.errors import Detail, Error, invalid
 from reetrace.web.deps import Scoped, unit_of_work
 from reetrace.web.personnelview import caller_of
-from reetrace.web.travelview import CHINA
+from reetrace.web.travelview import today as china_today
 
 Direction = Literal["back", "forward"]
 LOT_PATH = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
@@ -339,10 +339,6 @@ class DueRow(BaseModel):
 class DueList(BaseModel):
     today: date
     reports: list[DueRow]
-
-
-def china_today() -> date:
-    return datetime.now(UTC).astimezone(CHINA).date()
 
 
 def due_list(scoped: Scoped, on: date | None = None) -> DueList:
