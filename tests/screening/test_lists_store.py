@@ -114,4 +114,4 @@ def test_every_list_in_the_shared_folder_is_stored(container: Container, shared_
     reports = load_and_store(container, shared_dir / "lists")
     assert len(reports) == 13 and {r.status for r in reports} == {"new"}
     by_id = {r.list_id: r.parties for r in reports}
-    assert by_id["us_bis_dpl"] == 577 and by_id["eu_sanctions"] == 8009 and by_id["us_ofac_sdn"] == 8976
+    assert by_id["us_bis_dpl"] == 577 and by_id["eu_sanctions"] == 8009 and by_id["us_ofac_sdn"] == 14965

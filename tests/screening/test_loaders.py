@@ -27,23 +27,45 @@ def names(item: LoadedList) -> set[str]:
 
 
 def test_ofac_sdn_counts_and_joins(loaded: dict[str, LoadedList]) -> None:
+    """The newest SDN snapshot (2024-05-03: 14,966 rows counting the DOS end-of-file marker) with the aliases and
+    addresses of the newest alt/add pair (2025-02-27), joined by entity number."""
     sdn = loaded["us_ofac_sdn"]
-    # the README's 8,977 rows count the DOS end-of-file marker (\x1a) on the last line
-    assert len(sdn.parties) == 8976
-    assert sum(p.kind == "person" for p in sdn.parties) == 4620
-    assert 11_800 <= sdn.alias_count <= 11_911  # duplicate aliases of one record are kept once
+    assert len(sdn.parties) == 14965
+    assert sum(p.kind == "person" for p in sdn.parties) == 6854
+    assert 17_500 <= sdn.alias_count <= 19_486  # duplicate aliases of one record kept once; later designations' not
+    assert sum(1 for p in sdn.parties if p.aliases) > 7000 and sum(1 for p in sdn.parties if p.countries) > 12000
     bnc = next(p for p in sdn.parties if p.record_id == "306")
     assert bnc.name == "BANCO NACIONAL DE CUBA" and "NATIONAL BANK OF CUBA" in {a.name for a in bnc.aliases}
     assert "Switzerland" in bnc.countries and bnc.programmes == ("CUBA",)
-    assert [Path(f.path).name for f in sdn.files] == ["sdn.csv", "alt.csv", "add.csv"]
+    assert [Path(f.path).name for f in sdn.files] == ["sdn_2024-05-03.csv", "alt.csv", "add.csv"]
 
 
-def test_discovery_prefers_the_complete_sdn_set_and_says_what_it_set_aside(shared_dir: Path) -> None:
+def test_discovery_takes_the_newest_sdn_snapshot_and_says_what_it_set_aside(shared_dir: Path) -> None:
     sources, notes = discover(shared_dir / LISTS)
     sdn = [s for s in sources if s.list_id == "us_ofac_sdn"]
-    assert len(sdn) == 1 and sdn[0].files[0].parent.name == "watchman_2021-07-07"
-    assert any("sdn_2024-05-03.csv" in n and "superseded" in n for n in notes)
-    assert any("watchman_2025-02-27_alt_add_only" in n for n in notes)
+    assert len(sdn) == 1 and [(f.parent.name, f.name) for f in sdn[0].files] == [
+        ("jackdwyer_gitscrape", "sdn_2024-05-03.csv"), ("watchman_2025-02-27_alt_add_only", "alt.csv"),
+        ("watchman_2025-02-27_alt_add_only", "add.csv")]
+    assert any("sdn_2023-12-28.csv" in n and "superseded" in n for n in notes)
+    assert any("watchman_2021-07-07/sdn.csv" in n and "superseded" in n for n in notes)
+    assert any("watchman_2021-07-07/alt.csv" in n and "not used" in n for n in notes)
+
+
+def test_an_sdn_snapshot_takes_the_alias_pair_dated_on_or_after_it(tmp_path: Path) -> None:
+    """sdn_2024 with alt/add of 2021 and 2025 beside it: the 2025 pair; without a later pair, the newest earlier one."""
+    rest = ',-0- ,"X"' + ",-0- " * 8
+    for folder, files in (("a_2021-07-07", {"sdn.csv": '1,"OLD NAME"' + rest,
+                                            "alt.csv": '1,10,"aka","OLD ALIAS",-0- ', "add.csv": ""}),
+                          ("b", {"sdn_2024-05-03.csv": '1,"NEW NAME"' + rest}),
+                          ("c_2025-02-27", {"alt.csv": '1,11,"aka","NEW ALIAS",-0- ', "add.csv": ""})):
+        (tmp_path / folder).mkdir()
+        for name, text in files.items():
+            (tmp_path / folder / name).write_text(text + ("\n" if text else ""), encoding="utf-8")
+    [sdn] = [item for item in load_all(tmp_path)[0] if item.list_id == "us_ofac_sdn"]
+    assert [(p.name, [a.name for a in p.aliases]) for p in sdn.parties] == [("NEW NAME", ["NEW ALIAS"])]
+    shutil.rmtree(tmp_path / "c_2025-02-27")
+    [sdn] = [item for item in load_all(tmp_path)[0] if item.list_id == "us_ofac_sdn"]
+    assert [(p.name, [a.name for a in p.aliases]) for p in sdn.parties] == [("NEW NAME", ["OLD ALIAS"])]
 
 
 def test_us_government_lists(loaded: dict[str, LoadedList]) -> None:

@@ -280,31 +280,43 @@ def discover(folder: Path) -> tuple[list[Source], list[str]]:
 
 
 def _ofac_sources(files: Sequence[Path], notes: list[str]) -> list[Source]:
-    """OFAC sets: a folder's sdn.csv (+alt/add) or sdn_<date>.csv snapshots; the most complete, newest one wins."""
+    """OFAC sets: the non-SDN list (cons_prim.csv + cons_alt/cons_add), and the SDN list from its newest snapshot
+    (``sdn.csv`` in a dated folder, or ``sdn_<date>.csv``) with the aliases and addresses of the newest ``alt.csv``
+    / ``add.csv`` pair dated on or after it (else the newest before it), joined by entity number. OFAC's entity
+    numbers are stable, so a snapshot's records take a later pair's aliases; records the pair does not know keep
+    their primary name only, and the pair's entries for later designations are not loaded."""
     found: list[Source] = []
-    sdn: list[tuple[int, str, Path]] = []
+    snapshots: list[tuple[str, Path]] = []
+    pairs: list[tuple[str, Path, Path | None]] = []  # (date, alt.csv, add.csv)
     for path in files:
         sibling = {p.name for p in path.parent.iterdir()}
-        if path.name in ("sdn.csv", "cons_prim.csv") or re.fullmatch(r"sdn_\d{4}-\d\d-\d\d\.csv", path.name):
-            prefix = "cons_" if path.name.startswith("cons_") else ""
-            alt = path.parent / f"{prefix}alt.csv" if f"{prefix}alt.csv" in sibling else None
-            add = path.parent / f"{prefix}add.csv" if f"{prefix}add.csv" in sibling else None
-            if path.name == "sdn.csv" or path.name.startswith("sdn_"):
-                date = re.search(r"\d{4}-\d\d-\d\d", str(path))
-                sdn.append((1 if alt else 0, date.group(0) if date else "", path))
-                continue
+        if path.name == "cons_prim.csv":
+            alt = path.parent / "cons_alt.csv" if "cons_alt.csv" in sibling else None
+            add = path.parent / "cons_add.csv" if "cons_add.csv" in sibling else None
             found.append(_ofac_source("us_ofac_nonsdn", "US OFAC Consolidated (non-SDN) List", path, alt, add))
-        elif path.name == "alt.csv" and "sdn.csv" not in sibling:
-            notes.append(f"{path}: OFAC aliases without an sdn.csv beside them, not loaded")
-    if sdn:
-        sdn.sort()
-        *older, (_, _, best) = sdn
-        names = {p.name for p in best.parent.iterdir()}
-        alt = best.parent / "alt.csv" if best.name == "sdn.csv" and "alt.csv" in names else None
-        add = best.parent / "add.csv" if best.name == "sdn.csv" and "add.csv" in names else None
-        found.append(_ofac_source("us_ofac_sdn", "US OFAC Specially Designated Nationals", best, alt, add))
-        notes += [f"{p}: another OFAC SDN snapshot, superseded by {best}" for _, _, p in older]
+        elif path.name == "sdn.csv" or re.fullmatch(r"sdn_\d{4}-\d\d-\d\d\.csv", path.name):
+            snapshots.append((_date_in(path), path))
+        elif path.name == "alt.csv":
+            pairs.append((_date_in(path), path, path.parent / "add.csv" if "add.csv" in sibling else None))
+    if not snapshots:
+        notes += [f"{a}: OFAC aliases without an SDN list (sdn.csv) to join them to, not loaded" for _, a, _ in pairs]
+        return found
+    snapshots.sort()
+    *older, (date, best) = snapshots
+    later = sorted(p for p in pairs if p[0] >= date)
+    chosen = later[0] if later else max(pairs, default=None)
+    alt, add = (chosen[1], chosen[2]) if chosen else (None, None)
+    found.append(_ofac_source("us_ofac_sdn", "US OFAC Specially Designated Nationals", best, alt, add))
+    notes += [f"{p}: an older OFAC SDN snapshot, superseded by {best}" for _, p in older]
+    notes += [f"{a}: other OFAC aliases, not used (the SDN list takes those of {alt})" for _, a, _ in pairs
+              if a != alt]
     return found
+
+
+def _date_in(path: Path) -> str:
+    """The last YYYY-MM-DD in a path (a dated snapshot's file or folder name), or "" if none."""
+    dates = re.findall(r"\d{4}-\d\d-\d\d", str(path))
+    return dates[-1] if dates else ""
 
 
 def _ofac_source(list_id: str, title: str, primary: Path, alt: Path | None, add: Path | None) -> Source:
