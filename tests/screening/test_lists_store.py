@@ -115,3 +115,19 @@ def test_every_list_in_the_shared_folder_is_stored(container: Container, shared_
     assert len(reports) == 13 and {r.status for r in reports} == {"new"}
     by_id = {r.list_id: r.parties for r in reports}
     assert by_id["us_bis_dpl"] == 577 and by_id["eu_sanctions"] == 8009 and by_id["us_ofac_sdn"] == 14965
+
+
+def test_the_screening_index_is_built_once_per_set_of_list_versions(container: Container, folder: Path) -> None:
+    load_and_store(container, folder)
+    with read_transaction(container.engine) as conn:
+        first = stored.party_index(conn)
+        assert stored.party_index(conn) is first  # the next application reuses it
+    mieu = folder / "mieu/opensanctions/mieu.csv"
+    mieu.write_text(mieu.read_text(encoding="utf-8").replace("Directorate of Military Intelligence",
+                                                             "Directorate of Naval Intelligence"), encoding="utf-8")
+    load_and_store(container, folder)
+    with read_transaction(container.engine) as conn:
+        second = stored.party_index(conn)
+    assert second is not first  # a changed list is a new version: a new index
+    assert second.screen("Directorate of Naval Intelligence")[0].party.list_id == "us_bis_mieu"
+    assert not first.screen("Directorate of Naval Intelligence", threshold=0.99)

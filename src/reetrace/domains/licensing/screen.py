@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from sqlalchemy import Connection
 
-from reetrace.domains.screening.lists import current_parties, latest_versions
+from reetrace.domains.screening.lists import latest_versions, party_index
 from reetrace.domains.screening.matcher import Hit, PartyIndex
 from reetrace.domains.screening.whitelist import WhitelistEntry, applicable, party_key
 
@@ -79,7 +79,7 @@ def screen_parties(conn: Connection, roles: Sequence[tuple[str, Party]], end_use
         return Screening(note="No party lists are loaded (run `reetrace lists update DIR`): the parties were not "
                               "screened.", parties=tuple(ScreenedParty(role=r, name=n, country=c)
                                                          for r, n, c in names), flags=tuple(flags))
-    index = index or PartyIndex(current_parties(conn))
+    index = index or party_index(conn)
     allowed = applicable(conn, tenant) if tenant is not None else {}
     screened = []
     for role, name, country in names:

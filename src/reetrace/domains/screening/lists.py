@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from reetrace.errors import VerificationError, invalid, not_found
 from reetrace.events import Event, EventKind
 from reetrace.storage.ledger import UnitOfWork
 
+from .matcher import PartyIndex
 from .models import Alias, Identifier, ListedParty, LoadedList, PartyKind, Script
 from .tables import list_versions, parties
 
@@ -83,6 +85,25 @@ def latest_versions(conn: Connection) -> dict[str, dict[str, object]]:
                                                    & (newest.c.version == list_versions.c.version))
                         .order_by(list_versions.c.list_id)).mappings()
     return {str(r["list_id"]): dict(r) for r in rows}
+
+
+_INDEX: list[tuple[tuple[tuple[str, int, str], ...], PartyIndex]] = []  # the last index built, with its key
+_INDEX_LOCK = threading.Lock()
+
+
+def party_index(conn: Connection) -> PartyIndex:
+    """The screening index of every list's current version, built once per set of versions and kept until a list
+    changes: the key is each list's id, version and parties digest (the digest of its records, as the log states
+    it), so an index is never reused for other records, whichever database it was built from."""
+    key = tuple((list_id, int(str(v["version"])), str(v["parties_digest"]))
+                for list_id, v in latest_versions(conn).items())
+    with _INDEX_LOCK:
+        if _INDEX and _INDEX[0][0] == key:
+            return _INDEX[0][1]
+    index = PartyIndex(current_parties(conn))
+    with _INDEX_LOCK:
+        _INDEX[:] = [(key, index)]
+    return index
 
 
 def store_lists(uow: UnitOfWork, loaded: Sequence[LoadedList], actor: str) -> list[ListReport]:

@@ -28,8 +28,7 @@ from reetrace.domains.licensing.screen import DENIAL_LISTS, screen_parties
 from reetrace.events import Event, EventKind, canonical_json
 from reetrace.storage.ledger import UnitOfWork
 
-from .lists import current_parties, latest_versions
-from .matcher import PartyIndex
+from .lists import latest_versions, party_index
 
 ALERT_KIND = "screening.new_hit"
 
@@ -107,7 +106,7 @@ def rescreen(uow: UnitOfWork, today: date, *, control_list: ControlList | None =
     if not latest_versions(uow.conn):
         return report
     cl = control_list or ControlList.default()
-    index = PartyIndex(current_parties(uow.conn))
+    index = party_index(uow.conn)
     for row in _targets(uow.conn, today):
         report.screened += 1
         screening = screen_parties(uow.conn, _roles(row), row.end_use, row.military_end_use, today, cl,
