@@ -89,6 +89,14 @@ def populate(world: World) -> None:
     world.extra["flow_lot_b"] = "FB-CONC-1"
 
 
+def api(world: World, username: str) -> Any:
+    """A bearer-token client of a flow user or of ``reg.officer`` (supervisor) or ``anna`` (viewer)."""
+    from reetrace.authz.permissions import permissions_of
+
+    roles = USERS[username][1] if username in USERS else {"reg.officer": ["supervisor"], "anna": ["viewer"]}[username]
+    return world.bearer(username, sorted(permissions_of(roles)))
+
+
 def placeholders(world: World) -> dict[str, Any]:
     return {"flow_lot_a": world.extra["flow_lot_a"]}
 

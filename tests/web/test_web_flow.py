@@ -16,7 +16,6 @@ from web_checks import assert_error_shape
 from reetrace.authz.permissions import permissions_of
 
 F = "/api/v1/flow"
-ROLES = {"reg.officer": ["supervisor"], "anna": ["viewer"]}
 
 
 @pytest.fixture
@@ -26,8 +25,8 @@ def world(backend_world: World) -> World:
 
 
 def api(world: World, username: str) -> TestClient:
-    roles = planted.USERS[username][1] if username in planted.USERS else ROLES[username]
-    return world.bearer(username, sorted(permissions_of(roles)))
+    client: TestClient = planted.api(world, username)
+    return client
 
 
 def nodes_of(trace: dict[str, Any]) -> dict[str, dict[str, Any]]:

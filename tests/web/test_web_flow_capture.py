@@ -17,14 +17,12 @@ from authz_world import ENTERPRISE, World
 from fastapi.testclient import TestClient
 from web_checks import assert_error_shape
 
-from reetrace.authz.permissions import permissions_of
 from reetrace.domains.flow.eventhash import event_hash
 from reetrace.domains.flow.imports import COLUMNS
 from reetrace.web import flowview
 
 F = "/api/v1/flow"
 A, B = ENTERPRISE["group-a"], ENTERPRISE["group-b"]
-ROLES = {"reg.officer": ["supervisor"], "anna": ["viewer"]}
 
 
 @pytest.fixture
@@ -33,8 +31,8 @@ def world(backend_world: World) -> World:
 
 
 def api(world: World, username: str) -> TestClient:
-    roles = planted.USERS[username][1] if username in planted.USERS else ROLES[username]
-    return world.bearer(username, sorted(permissions_of(roles)))
+    client: TestClient = planted.api(world, username)
+    return client
 
 
 def lot(name: str, kg: float) -> dict[str, Any]:
