@@ -10,7 +10,6 @@ from typing import Any
 import domain_flow as planted
 import pytest
 from authz_world import ENTERPRISE, World
-from fastapi.testclient import TestClient
 from web_checks import assert_error_shape
 
 from reetrace.authz.permissions import permissions_of
@@ -24,9 +23,7 @@ def world(backend_world: World) -> World:
     return backend_world
 
 
-def api(world: World, username: str) -> TestClient:
-    client: TestClient = planted.api(world, username)
-    return client
+api = planted.api  # a bearer-token client of a flow user, reg.officer or anna
 
 
 def nodes_of(trace: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -30,9 +30,7 @@ def world(backend_world: World) -> World:
     return backend_world
 
 
-def api(world: World, username: str) -> TestClient:
-    client: TestClient = planted.api(world, username)
-    return client
+api = planted.api  # a bearer-token client of a flow user, reg.officer or anna
 
 
 def lot(name: str, kg: float) -> dict[str, Any]:
