@@ -175,6 +175,22 @@ def test_bad_input_is_refused() -> None:
         imagemarks.read(master, master, MARK_KEY, 0)
 
 
+def test_registration_does_not_depend_on_what_ran_before(chart: Issued) -> None:
+    """FLANN's random trees and RANSAC draw from OpenCV's per-thread generator: whatever drew from it before (another
+    trace in the same worker thread) must not change the map, so a phone photo reads the same every time."""
+    import cv2
+
+    leaked = channels.phone_photo(chart.copy(41), np.random.default_rng(3))
+    maps = []
+    for seed in (1, 2, 3):
+        cv2.setRNGSeed(seed)
+        cv2.randu(np.zeros((64, 64), np.float32), 0, 1)  # something else drew from the generator
+        registration = imagemarks.register(chart.master, leaked)
+        assert registration.ok, registration.note
+        maps.append(registration.homography)
+    assert all(np.array_equal(maps[0], m) for m in maps[1:])
+
+
 def test_unrelated_picture_is_not_registered(page: Issued) -> None:
     other = diagram(99)
     reading = imagemarks.read(page.master, other, MARK_KEY, page.code.length)
