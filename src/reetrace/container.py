@@ -16,7 +16,7 @@ from reetrace.keyfile import read_or_create
 from reetrace.log.note import Signer, Verifier
 from reetrace.settings import Settings
 from reetrace.storage import migrate
-from reetrace.storage.engine import make_engine
+from reetrace.storage.engine import make_engine, stop_checkpointer
 from reetrace.storage.ledger import Ledger, UnitOfWork
 from reetrace.storage.vault import Vault, load_master_key
 
@@ -40,6 +40,7 @@ class Container:
             yield uow, Vault(uow.conn, self.master_key)
 
     def close(self) -> None:
+        stop_checkpointer(self.engine)
         self.engine.dispose()
 
 
