@@ -69,12 +69,14 @@ def test_an_in_memory_database_has_no_checkpointer(tmp_path: Path) -> None:
         container.close()
 
 
-def test_a_missing_database_file_does_not_stop_the_thread(tmp_path: Path) -> None:
-    checkpointer = WalCheckpointer(str(tmp_path / "gone" / "reetrace.db"), "FULL", delay=0.0)
-    try:
-        checkpointer.nudge()
-        time.sleep(0.2)
-        assert checkpointer.alive and checkpointer.runs == 0
-    finally:
-        checkpointer.close()
-    assert not checkpointer.alive
+def test_a_missing_database_file_does_not_stop_the_thread_and_is_not_created(tmp_path: Path) -> None:
+    for path in (tmp_path / "gone" / "reetrace.db", tmp_path / "deleted by a rebuild.db"):
+        checkpointer = WalCheckpointer(str(path), "FULL", delay=0.0)
+        try:
+            checkpointer.nudge()
+            time.sleep(0.2)
+            assert checkpointer.alive and checkpointer.runs == 0
+            assert not path.exists()
+        finally:
+            checkpointer.close()
+        assert not checkpointer.alive

@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.request import pathname2url
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -134,7 +135,8 @@ class WalCheckpointer:
                     return
                 try:
                     if conn is None:
-                        conn = sqlite3.connect(self.path, timeout=60.0, isolation_level=None, check_same_thread=False)
+                        conn = sqlite3.connect(f"file:{pathname2url(self.path)}?mode=rw", uri=True, timeout=60.0,
+                                               isolation_level=None, check_same_thread=False)  # never creates it
                         conn.execute(f"PRAGMA synchronous={self.synchronous}")
                     busy, _, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     self.runs += 1
