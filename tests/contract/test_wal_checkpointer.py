@@ -5,7 +5,6 @@ it."""
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
@@ -26,29 +25,28 @@ def _wait(condition: object, seconds: float = 10.0) -> bool:
     return False
 
 
-def _checkpoint_threads() -> int:
-    return sum(t.name == "reetrace-wal-checkpoint" for t in threading.enumerate())
+def _rows_in_file(db: Path) -> int | None:
+    raw = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
+    try:
+        return int(raw.execute("SELECT count(*) FROM t").fetchone()[0])
+    except sqlite3.Error:
+        return None
+    finally:
+        raw.close()
 
 
 def test_a_write_is_checkpointed_off_the_writers_thread_and_close_stops_it(tmp_path: Path) -> None:
-    before = _checkpoint_threads()
     container = build_container(load_settings({}, home=tmp_path / "home"))
     checkpointer = checkpointer_of(container.engine)
     assert checkpointer is not None and checkpointer.alive
     with write_transaction(container.engine) as conn:
         conn.execute(text("CREATE TABLE t (x TEXT)"))
         conn.execute(text("INSERT INTO t VALUES (:x)"), [{"x": "y" * 2000} for _ in range(500)])
-    assert _wait(lambda: checkpointer.frames > 0), (checkpointer.runs, checkpointer.frames)
-    # the pages are in the database file itself: a reader that ignores the WAL sees the rows
-    db = tmp_path / "home" / "reetrace.db"
-    raw = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
-    try:
-        assert raw.execute("SELECT count(*) FROM t").fetchone() == (500,)
-    finally:
-        raw.close()
+    # the pages reach the database file itself: a reader that ignores the WAL comes to see the rows
+    assert _wait(lambda: _rows_in_file(tmp_path / "home" / "reetrace.db") == 500), checkpointer.runs
+    assert checkpointer.checkpointed > 0
     container.close()
     assert not checkpointer.alive and checkpointer_of(container.engine) is None
-    assert _checkpoint_threads() == before
 
 
 def test_writers_keep_a_threshold_of_their_own(tmp_path: Path) -> None:
@@ -61,6 +59,26 @@ def test_writers_keep_a_threshold_of_their_own(tmp_path: Path) -> None:
         container.close()
 
 
+def test_small_writes_in_a_burst_share_checkpoints_and_close_does_not_wait_out_a_pause(tmp_path: Path) -> None:
+    container = build_container(load_settings({}, home=tmp_path / "home"))
+    checkpointer = checkpointer_of(container.engine)
+    assert checkpointer is not None
+    checkpointer.pause = 30.0
+    with write_transaction(container.engine) as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    assert _wait(lambda: checkpointer.runs >= 1)
+    time.sleep(0.5)  # any checkpoint nudged before the pause was set is done by now
+    runs = checkpointer.runs
+    for n in range(50):
+        with write_transaction(container.engine) as conn:
+            conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+    time.sleep(0.3)
+    assert checkpointer.runs == runs  # inside the pause: the 50 commits wait for one later checkpoint
+    started = time.monotonic()
+    container.close()
+    assert time.monotonic() - started < 5 and not checkpointer.alive
+
+
 def test_an_in_memory_database_has_no_checkpointer(tmp_path: Path) -> None:
     container = build_container(load_settings({}, home=tmp_path, database_url="sqlite:///:memory:"))
     try:
@@ -71,7 +89,7 @@ def test_an_in_memory_database_has_no_checkpointer(tmp_path: Path) -> None:
 
 def test_a_missing_database_file_does_not_stop_the_thread_and_is_not_created(tmp_path: Path) -> None:
     for path in (tmp_path / "gone" / "reetrace.db", tmp_path / "deleted by a rebuild.db"):
-        checkpointer = WalCheckpointer(str(path), "FULL", delay=0.0)
+        checkpointer = WalCheckpointer(str(path), "FULL", delay=0.0, pause=0.0)
         try:
             checkpointer.nudge()
             time.sleep(0.2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,14 +97,15 @@ class WalCheckpointer:
     engine is garbage-collected.
     """
 
-    def __init__(self, path: str, synchronous: str, *, delay: float = 0.02) -> None:
+    def __init__(self, path: str, synchronous: str, *, delay: float = 0.02, pause: float = 0.1) -> None:
         self.path = path
         self.synchronous = synchronous.upper()
-        self.delay = delay
+        self.delay = delay  # after a nudge: a burst of commits coalesces into one checkpoint
+        self.pause = pause  # after a checkpoint: at most one per pause, however often small writes commit
         self.runs = 0  # checkpoints done (tests and diagnostics)
-        self.frames = 0  # WAL frames copied into the database file by them
+        self.checkpointed = 0  # WAL frames in the database file after the last one
         self._wake = threading.Event()
-        self._stopping = False
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="reetrace-wal-checkpoint", daemon=True)
         self._thread.start()
 
@@ -117,7 +117,7 @@ class WalCheckpointer:
         self._wake.set()
 
     def close(self) -> None:
-        self._stopping = True
+        self._stop.set()
         self._wake.set()
         if self._thread is not threading.current_thread():
             self._thread.join()
@@ -127,22 +127,21 @@ class WalCheckpointer:
         try:
             while True:
                 self._wake.wait()
-                if self._stopping:
+                if self._stop.wait(self.delay):
                     return
-                time.sleep(self.delay)  # a burst of commits coalesces into one checkpoint
                 self._wake.clear()
-                if self._stopping:  # close() may have set the flag while this thread slept (the clear ate its set)
-                    return
                 try:
                     if conn is None:
                         conn = sqlite3.connect(f"file:{pathname2url(self.path)}?mode=rw", uri=True, timeout=60.0,
                                                isolation_level=None, check_same_thread=False)  # never creates it
                         conn.execute(f"PRAGMA synchronous={self.synchronous}")
-                    busy, _, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    _, _, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     self.runs += 1
-                    self.frames += max(int(copied), 0) if not busy else 0
+                    self.checkpointed = max(int(copied), 0)
                 except sqlite3.Error:
-                    continue  # e.g. the file is gone (a test's temp dir); the next nudge tries again
+                    pass  # e.g. the file is gone (a test's temp dir); the next nudge tries again
+                if self._stop.wait(self.pause):
+                    return
         finally:
             if conn is not None:
                 conn.close()
