@@ -123,7 +123,12 @@ BAD: list[tuple[str, list[dict[str, Any]], str, str]] = [
      "lot_exists", "event[1].quantityList[0]"),
     ("shipping an unknown lot", [ship("NONE", 5, "B")], "unknown_lot", "event[0].quantityList[0]"),
     ("no master data", [{**create("NM", 5, "ore", 0.1, Nd=1.0), "ilmd": {}}], "no_master_data", "event[0].ilmd"),
-    ("unknown element", [create("EL", 5, "ore", 0.1, Xx=1.0)], "invalid_event", "event[0]"),
+    ("unknown element", [create("EL", 5, "ore", 0.1, Xx=1.0)], "invalid_event",
+     "event[0].ilmd.reetrace:lotMasterData.0"),
+    ("REO content above 1.3", [create("RC", 5, "ore", 1.5, Nd=1.0)], "invalid_event",
+     "event[0].ilmd.reetrace:lotMasterData.0.reoContent"),
+    ("master data not a list", [{**create("ML", 5, "ore", 0.1, Nd=1.0), "ilmd": {"reetrace:lotMasterData": "ore"}}],
+     "invalid_event", "event[0].ilmd.reetrace:lotMasterData"),
 ]
 
 

@@ -25,9 +25,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PrivateAttr,
     TypeAdapter,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -138,6 +136,13 @@ class LotMasterData(_Model):
 MASTER_DATA: TypeAdapter[tuple[LotMasterData, ...]] = TypeAdapter(tuple[LotMasterData, ...])
 
 
+class Ilmd(BaseModel):
+    """Instance/lot master data: the vocabulary's lot master data, typed; other extension members kept as given."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+    lot_master_data: tuple[LotMasterData, ...] = Field(default=(), alias="reetrace:lotMasterData")
+
+
 class _Event(BaseModel):
     """The fields every EPCIS event has; extension fields (``prefix:name``) are kept as given."""
 
@@ -158,7 +163,6 @@ class _Event(BaseModel):
     source_list: tuple[Source, ...] = Field(default=(), alias="sourceList")
     destination_list: tuple[Destination, ...] = Field(default=(), alias="destinationList")
     sensor_element_list: tuple[dict[str, Any], ...] = Field(default=(), alias="sensorElementList")
-    _master: tuple[LotMasterData, ...] = PrivateAttr(default=())  # ilmd's lot master data, validated once
 
     @field_validator("event_time", "record_time")
     @classmethod
@@ -175,13 +179,6 @@ class _Event(BaseModel):
         step = (self.model_extra or {}).get(PREFIX + "processStep")
         if step is not None and step not in PROCESS_STEPS:
             raise ValueError(f"unknown process step {step!r}: one of {', '.join(PROCESS_STEPS)}")
-        try:
-            ilmd = getattr(self, "ilmd", None) or {}
-            self._master = MASTER_DATA.validate_python(ilmd.get(PREFIX + "lotMasterData", []))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(map(str, first["loc"]))
-            raise ValueError(f"ilmd.reetrace:lotMasterData[{where}]: {first['msg']}") from None
         return self
 
     @property
@@ -196,8 +193,8 @@ class _Event(BaseModel):
 
     def lot_master_data(self) -> tuple[LotMasterData, ...]:
         """The lot master data in ``ilmd`` (validated with the event: the model is frozen)."""
-        private = self.__pydantic_private__  # read directly: pydantic's __getattr__ for private attributes is slow
-        return self._master if private is None else private["_master"]
+        ilmd = getattr(self, "ilmd", None)
+        return () if ilmd is None else ilmd.lot_master_data
 
 
 class ObjectEvent(_Event):
@@ -205,7 +202,7 @@ class ObjectEvent(_Event):
     action: Literal["ADD", "OBSERVE", "DELETE"]
     epc_list: tuple[Uri, ...] = Field(default=(), alias="epcList")
     quantity_list: tuple[QuantityElement, ...] = Field(default=(), alias="quantityList")
-    ilmd: dict[str, Any] | None = None
+    ilmd: Ilmd | None = None
 
     @model_validator(mode="after")
     def _ilmd_on_add(self) -> ObjectEvent:
@@ -243,7 +240,7 @@ class TransformationEvent(_Event):
     output_epc_list: tuple[Uri, ...] = Field(default=(), alias="outputEPCList")
     output_quantity_list: tuple[QuantityElement, ...] = Field(default=(), alias="outputQuantityList")
     transformation_id: Uri | None = Field(default=None, alias="transformationID")
-    ilmd: dict[str, Any] | None = None
+    ilmd: Ilmd | None = None
 
     @model_validator(mode="after")
     def _inputs_and_outputs(self) -> TransformationEvent:
