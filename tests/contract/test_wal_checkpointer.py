@@ -59,6 +59,28 @@ def test_writers_keep_a_threshold_of_their_own(tmp_path: Path) -> None:
         container.close()
 
 
+def test_a_new_database_has_8_kib_pages_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    container = build_container(load_settings({}, home=tmp_path / "new"))
+    try:
+        with container.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar() == engines.PAGE_BYTES == 8192
+    finally:
+        container.close()
+    old = tmp_path / "old"
+    old.mkdir()
+    with sqlite3.connect(old / "reetrace.db") as made:  # a database made before (SQLite's 4 KiB default)
+        made.execute("PRAGMA page_size=4096")
+        made.execute("PRAGMA journal_mode=WAL")
+        made.execute("CREATE TABLE before (x TEXT)")
+    container = build_container(load_settings({}, home=old))
+    try:
+        with container.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar() == 4096
+            assert conn.exec_driver_sql("SELECT count(*) FROM before").scalar() == 0
+    finally:
+        container.close()
+
+
 def test_small_writes_in_a_burst_share_checkpoints_and_close_does_not_wait_out_a_pause(tmp_path: Path) -> None:
     container = build_container(load_settings({}, home=tmp_path / "home"))
     checkpointer = checkpointer_of(container.engine)

@@ -17,7 +17,8 @@ from reetrace.errors import Error
 from reetrace.settings import Settings
 
 WRITE_OPTION = "reetrace_write"
-SELF_CHECKPOINT_PAGES = 10_000  # a writer checkpoints the WAL itself only past this many pages (~40 MB)
+SELF_CHECKPOINT_PAGES = 10_000  # a writer checkpoints the WAL itself only past this many pages (~80 MB)
+PAGE_BYTES = 8_192  # a new database's page size (an existing one keeps its own; SQLite's default is 4,096)
 CACHE_KIB = 16_384  # each SQLite connection's page cache, KiB (SQLite's default, 2 MiB, spilled a 1,000-event document)
 
 
@@ -50,6 +51,10 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         # Take transaction control from pysqlite so that BEGIN is ours (deferred or IMMEDIATE).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # Before WAL is set, so that it takes for a new file (a no-op for an existing one). 8 KiB pages: a
+        # 1,000-event flow document committed about 3 % faster than with 4 KiB (fewer pages and frames per commit;
+        # medians of four alternating runs each).
+        cursor.execute(f"PRAGMA page_size={PAGE_BYTES}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute("PRAGMA foreign_keys=ON")
