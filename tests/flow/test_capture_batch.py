@@ -4,12 +4,14 @@ The batched path checks every event first, appends one log entry per event, and 
 multi-row insert, reusing the models, balances and canonical bytes computed during the checks. These tests hold it to
 the one-by-one behaviour: duplicates inside a document, one bad event storing nothing, gap alerts pointing at their
 own log entry, projections equal to capturing event by event and to a replay of the log, entries that are exactly
-``canonical_entry`` of their event.
+``canonical_entry`` of their event. Each test runs twice: with every hash and canonical document computed in-process,
+and with all of them from the flow helper process (the capture waits for its answers instead of taking chunks back).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from sqlalchemy import select
 
 from reetrace.container import Container, build_container
 from reetrace.domains.alerts.tables import alerts
+from reetrace.domains.flow.digests import HELPER
 from reetrace.domains.flow.service import EventInput, capture
 from reetrace.domains.flow.tables import balances, lot_links, lots, shipments
 from reetrace.domains.flow.tables import events as flow_events
@@ -30,6 +33,17 @@ from reetrace.settings import Settings
 from reetrace.storage.engine import read_transaction, write_transaction
 from reetrace.storage.replay import replay
 from reetrace.storage.tables import log_entries
+
+
+@pytest.fixture(autouse=True, params=["in-process", "helper"])
+def digests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Where the documents' hashes and canonical JSON are computed: here, or (all of them) in the helper process."""
+    helper = request.param == "helper"
+    monkeypatch.setattr(HELPER, "enabled", helper)
+    if helper:
+        monkeypatch.setattr(HELPER, "steal", False)
+        assert HELPER.start(wait=120.0), "the flow helper process did not start"
+    yield request.param
 
 
 def chains(count: int, *, start: int = 0) -> list[dict[str, Any]]:
@@ -82,13 +96,28 @@ def test_a_large_document_is_stored_event_by_event(world: Container) -> None:
 
 
 def test_duplicates_inside_one_document_are_stored_once(world: Container) -> None:
-    events = chains(20)
-    doubled = [*events[:70], events[3], *events[70:], events[0], events[139]]
+    events = chains(30)
+    doubled = [*events[:70], events[3], *events[70:], events[0], events[209]]
     report = record(world, *doubled)
-    assert (report.events, report.stored, report.duplicates) == (143, 140, 3)
+    assert (report.events, report.stored, report.duplicates) == (213, 210, 3)
     before = state(world)
     again = record(world, *reversed(events))  # the whole document again, in another order
-    assert (again.stored, again.duplicates) == (0, 140)
+    assert (again.stored, again.duplicates) == (0, 210)
+    assert state(world) == before
+
+
+def test_a_document_that_repeats_stored_events_stores_the_rest(world: Container) -> None:
+    """The lots are checked before the hashes are known; the events already stored (whose lots then "exist
+    already") are set aside and the rest checked again, so the new chains are stored."""
+    first = record(world, *chains(15))
+    report = record(world, *chains(45))
+    assert (report.events, report.stored, report.duplicates) == (315, 210, 105)
+    assert set(report.hashes).isdisjoint(first.hashes)
+    bad = transform([("GHOST", 10)], [("OUT", 1, master("OUT", "concentrate", 0.5, Nd=1.0))], "cracking")
+    before = state(world)
+    with pytest.raises(Error) as err:  # with re-submitted events in it, a bad new event still stores nothing
+        record(world, *chains(45), *chains(5, start=45), bad)
+    assert err.value.code == "unknown_lot" and "event[350].inputQuantityList[0]" in err.value.diagnostics()
     assert state(world) == before
 
 
@@ -103,11 +132,11 @@ def test_one_bad_event_at_the_end_of_a_large_document_stores_nothing(world: Cont
 
 
 def test_gap_alerts_in_a_batch_point_at_their_own_log_entries(world: Container) -> None:
-    events = chains(12)
+    events = chains(30)
     events[7 * 4 + 3] = diverted(4)
     events[7 * 9 + 3] = diverted(9)
     report = record(world, *events)
-    assert report.stored == 84 and len(report.alerts) == 2
+    assert report.stored == 210 and len(report.alerts) == 2
     assert report.first_index is not None
     with read_transaction(world.engine) as conn:
         raised = conn.execute(select(alerts.c.alert_id, alerts.c.evidence)).all()
@@ -251,7 +280,11 @@ def test_of_several_bad_events_the_first_is_reported(world: Container) -> None:
     with pytest.raises(Error) as err:
         record(world, events[0], events[3])
     assert err.value.details[0].location == "event[1]" and "tag" in err.value.message
+    with pytest.raises(Error) as err:  # in a large document (whose hashes the helper may be computing) too
+        record(world, *chains(30), events[2])
+    assert err.value.details[0].location == "event[210].eventTime"
     assert state(world) == before
+    assert len(record(world, *chains(30)).hashes) == 210  # and the next document is captured as usual
 
 
 def test_ids_made_in_one_call_are_distinct_time_ordered_uuid7s() -> None:

@@ -24,6 +24,10 @@ def serve(
     from reetrace.witnessing import CosignPump, client_for
 
     c = state(ctx).container()
+    if workers == 1:  # the flow helper process, ready for the first large EPCIS document (workers start their own)
+        from reetrace.domains.flow.digests import HELPER
+
+        HELPER.start()
     if witness:
         CosignPump(c.engine, [client_for(w) for w in witness], c.settings.latest_checkpoint_path,
                    cosign_every).start()

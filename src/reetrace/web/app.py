@@ -94,5 +94,9 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for ``uvicorn --factory`` (``reetrace serve --workers N``): settings from ``REETRACE_*``."""
+    """Factory for ``uvicorn --factory`` (``reetrace serve --workers N``): settings from ``REETRACE_*``; each worker
+    starts its flow helper process (see ``reetrace.domains.flow.digests``)."""
+    from reetrace.domains.flow.digests import HELPER
+
+    HELPER.start()
     return create_app(build_container(load_settings()))

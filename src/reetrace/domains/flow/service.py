@@ -13,7 +13,9 @@ computed during the checks and reused for the log entry (the envelope's JCS writ
 bytes, see ``_entry``) and the read tables. The log entries are staged in one batch; the projection builds every
 table's rows in memory (tuples) and writes each table with one multi-row insert. Replay projects through the same code
 (``_captured`` parses the logged bodies and calls ``_project``), and a test holds batched capture to event-by-event
-capture. The cyclic garbage collector is paused during a capture (``_collector_paused``).
+capture. The cyclic garbage collector is paused during a capture (``_collector_paused``). For a large document the
+event hashes and canonical JSON come from the flow helper process (``digests``), which computes them while the events
+are validated and their lots checked.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from reetrace.events import (
 )
 from reetrace.storage.ledger import UnitOfWork
 
+from .digests import HELPER, Pending, plain_strings
 from .epcis import (
     EpcisEvent,
     LotMasterData,
@@ -112,6 +115,7 @@ class _Checked:
     tolerance: Tolerance | None = None
     balance: list[ElementBalance] = field(default_factory=list)
     made: dict[str, Lot] | None = None  # the lots it creates, as _check_lots found them
+    document: bytes | None = None  # its canonical JSON when the helper wrote it (b"": not plain JSON); None: not yet
 
 
 def _split(roles: dict[str, tuple[QuantityElement, ...]]) -> tuple[tuple[QuantityElement, ...],
@@ -161,7 +165,20 @@ def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequenc
              rules: YieldRules | None) -> CaptureReport:
     tenant = enterprise_tenant(uow.conn, caller, enterprise_id)
     rules = rules or YieldRules.current()
-    checked = _parse(items)
+    pending = HELPER.submit([(item.data, item.namespaces) for item in items])
+    try:
+        checked = _parse(items)
+        # The lots are checked while the helper digests (hashes first would leave it nothing to overlap with); if
+        # some events turn out to be re-submissions, the rest are checked again without them.
+        failure: Error | None = None
+        try:
+            _check_lots(uow.conn, enterprise_id, checked, rules)
+        except Error as exc:
+            failure = exc
+        _digest(checked, pending)
+    finally:
+        if pending is not None:
+            pending.cancel()
     existing = _stored_hashes(uow.conn, [c.hash for c in checked])
     fresh: list[_Checked] = []
     for c in checked:
@@ -169,7 +186,12 @@ def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequenc
             continue
         existing.add(c.hash)
         fresh.append(c)
-    _check_lots(uow.conn, enterprise_id, fresh, rules)
+    if len(fresh) < len(checked):
+        for c in fresh:
+            c.made, c.tolerance, c.balance = None, None, []
+        _check_lots(uow.conn, enterprise_id, fresh, rules)
+    elif failure is not None:
+        raise failure
     uow.ledger.kinds.get(CAPTURED)  # as Ledger.prepare would: the deployment records this kind
     staged = []
     if fresh:  # one time of recording for the document's entries; one call for their ids
@@ -190,7 +212,8 @@ def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequenc
 
 
 def _parse(items: Sequence[EventInput]) -> list[_Checked]:
-    """Every event's model (one validation call for the document), hash, quantity roles and lot master data.
+    """Every event's model (one validation call for the document), quantity roles and lot master data (the hash
+    comes later, from ``_digest``).
 
     A bad event is reported as before: the errors of the first event that has any, at its label.
     """
@@ -206,9 +229,19 @@ def _parse(items: Sequence[EventInput]) -> list[_Checked]:
     out = []
     for item, model in zip(items, models, strict=True):
         roles = quantities(model)
-        out.append(_Checked(item, model, event_hash(item.data, item.namespaces), roles, model.lot_master_data(),
-                            *_split(roles)))
+        out.append(_Checked(item, model, "", roles, model.lot_master_data(), *_split(roles)))
     return out
+
+
+def _digest(checked: Sequence[_Checked], pending: Pending | None) -> None:
+    """Each event's hash (and canonical JSON when the helper wrote it): the helper's, or computed here."""
+    if pending is None:
+        for c in checked:
+            c.hash = event_hash(c.item.data, c.item.namespaces)
+        return
+    for c, (hashed, document) in zip(checked, pending.results(), strict=True):
+        c.hash = hashed or event_hash(c.item.data, c.item.namespaces)
+        c.document = document
 
 
 def _stored_hashes(conn: Connection, hashes: Sequence[str]) -> set[str]:
@@ -318,7 +351,10 @@ def _event(shared: _Shared, c: _Checked, event_id: str) -> tuple[str, bytes, byt
     """
     data, namespaces, tolerance = c.item.data, c.item.namespaces, c.tolerance
     event: dict[str, Any] | None = None
-    if type(data) is dict and (not namespaces or _plain_strings(namespaces)):
+    if c.document is not None:  # the helper's answer: the canonical JSON, or b"" when it is not plain JSON
+        if c.document:
+            document, event = c.document, data
+    elif type(data) is dict and (not namespaces or plain_strings(namespaces)):
         try:
             document = canonical_json(data, "event.body.event")
             event = data
@@ -350,10 +386,6 @@ def _logged_event(shared: _Shared, event_hash: str, event: dict[str, Any], names
             "max_yield": tolerance.max_yield if tolerance else None}
     return Event(kind=CAPTURED, tenant=shared.tenant, actor=shared.caller.actor, subjects=subjects, body=body,
                  occurred_at=occurred_at, id=event_id)
-
-
-def _plain_strings(namespaces: dict[str, str]) -> bool:
-    return all(type(k) is str and type(v) is str for k, v in namespaces.items())
 
 
 def _entry(shared: _Shared, event_hash: str, tolerance: Tolerance | None, namespaces: dict[str, str],
