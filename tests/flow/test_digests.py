@@ -144,3 +144,23 @@ def test_the_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     mine.enabled = True
     assert mine.wanted()
     assert HELPER is digests.HELPER
+
+
+@pytest.mark.parametrize("steal", [True, False])
+def test_a_pipe_that_takes_little_at_a_time_still_delivers_the_document(monkeypatch: pytest.MonkeyPatch,
+                                                                        steal: bool) -> None:
+    """Messages the pipe has not taken wait in the outbox: the capture sends them while it waits for their digests
+    (or takes their chunks back), and a later document follows them in order."""
+    monkeypatch.setattr(digests, "PIPE_BYTES", 4096)  # the smallest pipe Linux gives
+    mine = Helper()
+    mine.enabled, mine.steal = True, steal
+    assert mine.start(wait=120.0)
+    try:
+        for start in (0, 100):
+            batch = [(e, {}) for e in chains(60, start=start)]
+            pending = mine.submit(batch)
+            assert pending is not None
+            assert len(mine._outbox) > 50_000  # most of the document did not fit
+            assert pending.results() == digest_all(batch)
+    finally:
+        mine.close()

@@ -18,6 +18,8 @@ turns the helper off; it is off on a machine with one CPU.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import fcntl
 import gc
 import itertools
 import marshal
@@ -25,6 +27,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import struct
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -36,7 +39,7 @@ from reetrace.events import canonical_json
 from .eventhash import event_hash
 
 MIN_EVENTS = 200  # below this, handing the events over costs about what it saves
-CHUNK = 50  # events per claim: small enough that the two sides finish close together
+CHUNK = 25  # events per claim: small, so that the two sides finish close together (25 did a little better than 50)
 NOT_PLAIN = b""  # the event is not plain JSON (``canonical_json`` refused it): the capture asks the model
 WHERE = "event.body.event"
 _DOC, _NEXT, _END = 0, 1, 2  # the shared claim state: document number, next chunk from the front, end (exclusive)
@@ -73,20 +76,22 @@ def digest_all(items: Sequence[Item]) -> list[Digest]:
 LOCK_WAIT = 1.0  # seconds; a helper that held the claim lock longer died holding it
 
 
-def _claim(lock: Any, state: Any, doc: int, *, back: bool) -> int | None:
-    """The next chunk of ``doc`` for the helper (from the front) or the capture (from the back); None when none is
-    left (or, for the capture, when the lock cannot be had: the helper died holding it)."""
+def _claim(lock: Any, state: Any, doc: int, number: int | None = None) -> int | None:
+    """A chunk of ``doc``: the capture's next from the back (``number`` None), or for the helper the chunk ``number``
+    if it is the next from the front and not taken back. None when there is none (or it is taken); raises
+    ``TimeoutError`` when the lock cannot be had (the helper died holding it)."""
     if not lock.acquire(timeout=LOCK_WAIT):
         raise TimeoutError("the flow helper holds its claim lock")
     try:
         if state[_DOC] != doc or state[_NEXT] >= state[_END]:
             return None
-        if back:
+        if number is None:
             state[_END] -= 1
             return int(state[_END])
-        chunk = state[_NEXT]
-        state[_NEXT] = chunk + 1
-        return int(chunk)
+        if state[_NEXT] != number:
+            return None
+        state[_NEXT] = number + 1
+        return number
     finally:
         lock.release()
 
@@ -112,13 +117,23 @@ def _serve(tasks: Connection, results: Connection, lock: Any, state: Any, ready:
             message = tasks.recv_bytes()
         except (EOFError, OSError):
             break
-        doc, items = marshal.loads(message[1:]) if message[:1] == b"m" else pickle.loads(message[1:])
-        if served % 100 == 0:
+        doc, number, items = marshal.loads(message[1:]) if message[:1] == b"m" else pickle.loads(message[1:])
+        if served % 1000 == 0:
             gc.collect()
-        while (chunk := _claim(lock, state, doc, back=False)) is not None:
-            outbox.put(marshal.dumps((doc, chunk, digest_all(items[chunk * CHUNK:(chunk + 1) * CHUNK]))))
+        if _claim(lock, state, doc, number) is not None:  # not when the capture has taken it (or moved on)
+            outbox.put(marshal.dumps((doc, number, digest_all(items))))
     outbox.put(None)
     sender.join(timeout=1)
+
+
+PIPE_BYTES = 1 << 20  # Linux's default maximum (fs.pipe-max-size): a 1,000-event document and its digests fit
+
+
+def _widen(end: Connection) -> None:
+    """Ask for a pipe of ``PIPE_BYTES`` (Linux); elsewhere, or when refused, the pipe keeps its size (messages then
+    wait in the outbox a little longer)."""
+    with contextlib.suppress(AttributeError, OSError):
+        fcntl.fcntl(end.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
 
 
 class Pending:
@@ -143,7 +158,8 @@ class Pending:
         chunks = (len(items) + CHUNK - 1) // CHUNK
         parts: dict[int, list[Digest]] = {}
         try:
-            while helper.steal and (chunk := _claim(helper.lock, helper.state, doc, back=True)) is not None:
+            helper.flush()
+            while helper.steal and (chunk := _claim(helper.lock, helper.state, doc)) is not None:
                 parts[chunk] = digest_all(items[chunk * CHUNK:(chunk + 1) * CHUNK])
             mine = len(parts)
             while len(parts) < chunks:
@@ -182,6 +198,7 @@ class Helper:
         self.lock: Any = None
         self.state: Any = None
         self._docs = itertools.count(1)
+        self._outbox = bytearray()  # framed messages to the helper that its pipe has not taken yet
 
     def wanted(self) -> bool:
         if self.enabled is not None:
@@ -209,6 +226,10 @@ class Helper:
                 self._process.start()
                 receive.close()  # the helper's ends are the helper's: its death closes them
                 reply.close()
+                for end in (send, answers):
+                    _widen(end)
+                os.set_blocking(send.fileno(), False)
+                self._outbox = bytearray()
                 self._tasks, self._results, self._pid, self.broken = send, answers, os.getpid(), False
             ready = self._ready
         return bool(ready.wait(wait) if wait else ready.is_set())
@@ -223,23 +244,36 @@ class Helper:
                 self._busy.release()
                 return None
             doc = next(self._docs)
-            try:  # marshal writes and reads plain data (JSON's types) twice as fast as pickle
-                message = b"m" + marshal.dumps((doc, list(items)))
-            except ValueError:  # e.g. a date from a spreadsheet
-                message = b"p" + pickle.dumps((doc, list(items)), protocol=pickle.HIGHEST_PROTOCOL)
             if not self.lock.acquire(timeout=LOCK_WAIT):
                 raise TimeoutError("the flow helper holds its claim lock")
             try:
                 self.state[_DOC], self.state[_NEXT], self.state[_END] = doc, 0, (len(items) + CHUNK - 1) // CHUNK
             finally:
                 self.lock.release()
-            assert self._tasks is not None
-            self._tasks.send_bytes(message)
+            for number, start in enumerate(range(0, len(items), CHUNK)):  # the helper starts on the first chunk
+                chunk = list(items[start:start + CHUNK])
+                try:  # marshal writes and reads plain data (JSON's types) twice as fast as pickle
+                    message = b"m" + marshal.dumps((doc, number, chunk))
+                except ValueError:  # e.g. a date from a spreadsheet
+                    message = b"p" + pickle.dumps((doc, number, chunk), protocol=pickle.HIGHEST_PROTOCOL)
+                self._outbox += struct.pack("!i", len(message)) + message  # multiprocessing's framing
+                self.flush()
         except Exception:
             self.broken = True
             self._busy.release()
             return None
         return Pending(self, doc, items)
+
+    def flush(self) -> None:
+        """Write what the pipe takes of the messages not sent yet, without waiting (the helper reads them as it goes;
+        the capture takes back, from the end, the chunks it has not had)."""
+        if not self._outbox or self._tasks is None:
+            return
+        try:
+            written = os.write(self._tasks.fileno(), self._outbox)
+        except BlockingIOError:
+            return
+        del self._outbox[:written]
 
     def receive(self, doc: int) -> tuple[int, list[Digest]] | None:
         """The next chunk the helper sent for ``doc`` (older documents' are dropped); None if the helper died (its
@@ -248,7 +282,8 @@ class Helper:
         assert results is not None
         while True:
             try:
-                if not results.poll(0.5):
+                self.flush()  # the chunks it waits for may still be in the outbox (when not taken back)
+                if not results.poll(0.05 if self._outbox else 0.5):
                     if self._process is None or not self._process.is_alive():
                         return None
                     continue
