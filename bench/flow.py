@@ -8,11 +8,13 @@ Sections:
 - capture: EPCIS events through ``flow.service.capture`` (validation, CBV 2.0 event hash, lot checks, mass balance,
   one log entry per event, projections), one unit of work (one commit, one signed checkpoint) per document; events/s
   in documents of 1,000 events (an EPCIS document commonly carries hundreds to thousands) and of 70 events (ten
-  chains). Documents of 200 events or more have their hashes and canonical JSON computed by the flow helper process
-  (``reetrace.domains.flow.digests``), started and ready before timing as in a server that has started; the
-  1,000-event documents are also captured without it. The three runs alternate three times (median reported, every
-  run listed); chains run on from one document to the next (lots created in one are used in the next) and each run
-  captures its own chains. Then the first document again: every event recognised as a duplicate.
+  chains), each run into a fresh database. Documents of 200 events or more have their hashes and canonical JSON
+  computed by the flow helper process (``reetrace.domains.flow.digests``), started and ready before timing as in a
+  server that has started; the 1,000-event documents are also captured without it. The three configurations
+  alternate three times (median reported, every run listed); chains run on from one document to the next (lots
+  created in one are used in the next). Then the first document again: every event recognised as a duplicate.
+- growth: six successive captures of the same size into one database (helper on): how capture slows as the
+  database grows.
 - traces: a synthetic lot graph written straight into the read tables (``flow_lots``, ``flow_lot_links``,
   ``flow_shipments``, ``flow_balances``; the traces read only these): ore -> concentrate (2 ores) -> mixed carbonate
   (4 concentrates) -> oxide -> metal (2 oxides) -> alloy (2 metals) -> magnet (3 alloys), inputs drawn at random
@@ -63,7 +65,6 @@ CALLER = Caller.of("bench", TENANT)
 LAYERS = (("ore", 0.30, 0), ("concentrate", 0.15, 2), ("mixed_carbonate", 0.10, 4), ("separated_oxide", 0.15, 1),
           ("metal", 0.10, 2), ("alloy", 0.10, 2), ("magnet", 0.10, 3))  # product, share of lots, inputs per lot
 CHUNK = 20_000
-CAPTURE_BATCHES = (1_000, 70)  # events per EPCIS document
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -127,49 +128,66 @@ def setup_enterprise(container: Container) -> None:
 
 CAPTURE_RUNS = (("1000", 1_000, True), ("1000-no-helper", 1_000, False), ("70", 70, True))
 REPEATS = 3
+GROWTH_RUNS = 6
 
 
-def section_capture(container: Container, chains: int) -> dict[str, Any]:
-    """Capture throughput per document size, with the flow helper process (ready, as in a server that has started)
-    and, for the large documents, without it (``HELPER.enabled = False``). The runs alternate, ``REPEATS`` times,
-    so that each configuration sees the machine and the database grow alike; each run captures chains of its own
-    (lots never collide). The median run is reported, with every run's rate."""
+def _capture_run(container: Container, first: int, chains: int, batch: int) -> dict[str, Any]:
+    """Capture chains ``first`` .. ``first + chains - 1`` in documents of ``batch`` events, then the first document
+    again (every event a duplicate)."""
+    flat = [e for i in range(first, first + chains) for e in chain_events(i)]
+    docs = [[EventInput(f"event[{k}]", e) for k, e in enumerate(flat[s:s + batch])] for s in range(0, len(flat), batch)]
+    helped_before, sent_before = HELPER.helped, HELPER.events
+    cpu, started = time.process_time(), time.perf_counter()
+    stored = 0
+    for doc in docs:
+        with container.unit_of_work() as (uow, _):
+            stored += capture(uow, CALLER, ENTERPRISE, doc).stored
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    again = time.perf_counter()
+    with container.unit_of_work() as (uow, _):
+        duplicates = capture(uow, CALLER, ENTERPRISE, docs[0]).duplicates
+    resubmission = time.perf_counter() - again
+    sent = HELPER.events - sent_before
+    return {"events": stored, "documents": len(docs), "seconds": seconds, "events_per_s": stored / seconds,
+            "cpu_s": cpu, "batch": batch, "helper": sent > 0,
+            "helper_share": (HELPER.helped - helped_before) / sent if sent else 0.0,
+            "resubmission_s": resubmission, "duplicates_recognised": duplicates}
+
+
+def section_capture(tmp_root: Path, name: str, server: str | None, chains: int) -> dict[str, Any]:
+    """Capture throughput per document size, each run into a database of its own (a fresh one: see
+    ``section_growth`` for a growing one), with the flow helper process (ready, as in a server that has started)
+    and, for the large documents, without it (``HELPER.enabled = False``). The configurations alternate,
+    ``REPEATS`` times, so that each sees the machine alike; the median run is reported, with every run's rate."""
     ready = HELPER.start(wait=60.0)
     runs: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in CAPTURE_RUNS}
-    first = 0
-    for _ in range(REPEATS):
+    for rep in range(REPEATS):
         for label, batch, helper in CAPTURE_RUNS:
-            flat = [e for i in range(first, first + chains) for e in chain_events(i)]
-            first += chains
-            docs = [[EventInput(f"event[{k}]", e) for k, e in enumerate(flat[s:s + batch])]
-                    for s in range(0, len(flat), batch)]
+            database = f"capture_{name}_{rep}_{label.replace('-', '_')}"
+            container = open_container(tmp_root, database, server)
             HELPER.enabled = helper and ready
-            helped_before, sent_before = HELPER.helped, HELPER.events
             try:
-                cpu, started = time.process_time(), time.perf_counter()
-                stored = 0
-                for doc in docs:
-                    with container.unit_of_work() as (uow, _):
-                        stored += capture(uow, CALLER, ENTERPRISE, doc).stored
-                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-                again = time.perf_counter()
-                with container.unit_of_work() as (uow, _):
-                    duplicates = capture(uow, CALLER, ENTERPRISE, docs[0]).duplicates
-                resubmission = time.perf_counter() - again
+                setup_enterprise(container)
+                runs[label].append(_capture_run(container, 0, chains, batch))
             finally:
                 HELPER.enabled = None
-            sent = HELPER.events - sent_before
-            runs[label].append({"events": stored, "documents": len(docs), "seconds": seconds,
-                                "events_per_s": stored / seconds, "cpu_s": cpu, "batch": batch,
-                                "helper": helper and ready and sent > 0,
-                                "helper_share": (HELPER.helped - helped_before) / sent if sent else 0.0,
-                                "resubmission_s": resubmission, "duplicates_recognised": duplicates})
-    out: dict[str, Any] = {}
+                close_container(container, tmp_root, database, server)
+    out: dict[str, Any] = {"helper_ready": ready}
     for label, results in runs.items():
         median = sorted(results, key=lambda r: r["events_per_s"])[len(results) // 2]
         out[label] = {**median, "runs_events_per_s": [round(r["events_per_s"]) for r in results]}
-    out["helper_ready"] = ready
     return out
+
+
+def section_growth(container: Container, chains: int) -> dict[str, Any]:
+    """Successive runs of ``chains`` chains in 1,000-event documents (helper on) into one database: how capture
+    slows as the database grows (its random-keyed indexes, e.g. the event hash, dirty more pages per commit)."""
+    HELPER.start(wait=60.0)
+    runs = []
+    for n in range(GROWTH_RUNS):
+        run = _capture_run(container, n * chains, chains, 1_000)
+        runs.append({"events_before": n * chains * 7, "events_per_s": run["events_per_s"], "cpu_s": run["cpu_s"]})
+    return {"runs": runs}
 
 
 def section_certificates(container: Container, chains: int) -> dict[str, Any]:
@@ -261,11 +279,14 @@ def run_backend(tmp_root: Path, name: str, server: str | None, sizes: list[int],
                 console: Any) -> dict[str, Any]:
     rng = random.Random(SEED)
     result: dict[str, Any] = {}
+    console.print(f"[{name}] capture of {chains * 7:,} events, {REPEATS} x {len(CAPTURE_RUNS)} runs, each into a fresh "
+                  "database")
+    result["capture"] = section_capture(tmp_root, name, server, chains)
     container = open_container(tmp_root, f"flow_{name}", server)
     try:
         setup_enterprise(container)
-        console.print(f"[{name}] capture of {chains * 7} events per document size {CAPTURE_BATCHES}")
-        result["capture"] = section_capture(container, chains)
+        console.print(f"[{name}] {GROWTH_RUNS} successive captures of {chains * 7:,} events into one database")
+        result["growth"] = section_growth(container, chains)
         result["certificates"] = section_certificates(container, chains)
     finally:
         close_container(container, tmp_root, f"flow_{name}", server)
@@ -311,6 +332,13 @@ def print_report(console: Any, report: dict[str, Any]) -> None:
                                   f"{c['events_per_s']:,.0f}", ", ".join(f"{r:,}" for r in c["runs_events_per_s"]),
                                   f"{c['cpu_s']:.2f}", f"{c['resubmission_s']:.2f}", f"{c['duplicates_recognised']:,}")
     console.print(capture_table)
+    growth = Table("backend", *[f"after {r['events_before']:,}" for r in
+                                next(iter(report["backends"].values()))["growth"]["runs"]],
+                   title="flow: capture into one growing database (events/s of each successive run, 1,000-event "
+                         "documents, helper on)")
+    for backend, result in report["backends"].items():
+        growth.add_row(backend, *[f"{r['events_per_s']:,.0f}" for r in result["growth"]["runs"]])
+    console.print(growth)
     other = Table("backend", "certificate", "steps", "entries", "build p50 ms", "verify p50 ms",
                   title="flow: certificates")
     for backend, result in report["backends"].items():
