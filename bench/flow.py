@@ -30,6 +30,7 @@ Writes ``bench/results/flow.json`` (``flow-quick.json`` with --quick) with the m
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import shutil
 import sys
@@ -223,6 +224,7 @@ def section_certificates(container: Container, chains: int) -> dict[str, Any]:
 def fill_graph(container: Container, total: int, rng: random.Random) -> dict[str, list[str]]:
     layers: dict[str, list[str]] = {}
     previous: list[str] = []
+    serial = itertools.count()  # each transformation's stand-in log index
     with write_transaction(container.engine) as conn:
         for depth, (product, share, fan_in) in enumerate(LAYERS):
             ids = [f"urn:reetrace:lot:G{depth}-{n}" for n in range(max(1, int(total * share)))]
@@ -232,19 +234,21 @@ def fill_graph(container: Container, total: int, rng: random.Random) -> dict[str
                      "biz_location": None, "event_hash": f"h-{lot}", "entry_idx": 0} for lot in ids]
             links, bal = [], []
             for lot in ids if fan_in else ():
+                entry = next(serial)
                 parents = {rng.choice(previous) for _ in range(fan_in)}
                 links += [{"child_lot": lot, "parent_lot": p, "event_hash": f"h-{lot}", "input_kg": 1000.0,
                            "share": 1 / len(parents)} for p in parents]
                 bal += [{"event_hash": f"h-{lot}", "element": el, "tenant": TENANT, "enterprise_id": ENTERPRISE,
                          "month": f"2026-{rng.randint(1, 12):02d}", "process_step": product, "in_kg": 500.0,
-                         "out_kg": 480.0, "min_yield": 0.9, "max_yield": 1.0, "within": True} for el in ("Nd", "Dy")]
+                         "out_kg": 480.0, "min_yield": 0.9, "max_yield": 1.0, "within": True,
+                         "entry_idx": entry} for el in ("Nd", "Dy")]
             for table, data in ((lots, rows), (lot_links, links), (balances, bal)):
                 for start in range(0, len(data), CHUNK):
                     conn.execute(insert(table), data[start:start + CHUNK])
             layers[product] = previous = ids
         ships = [{"event_hash": f"s-{lot}", "lot_id": lot, "party": f"urn:reetrace:party:C{rng.randint(0, 999)}",
                   "tenant": TENANT, "enterprise_id": ENTERPRISE, "quantity_kg": 1000.0, "end_user": None,
-                  "event_time": "2026-03-20T00:00:00.000Z"} for lot in previous]
+                  "event_time": "2026-03-20T00:00:00.000Z", "entry_idx": n} for n, lot in enumerate(previous)]
         for start in range(0, len(ships), CHUNK):
             conn.execute(insert(shipments), ships[start:start + CHUNK])
     return layers

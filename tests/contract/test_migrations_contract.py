@@ -90,3 +90,41 @@ def test_audit_trail_migration_projects_audit_events_already_on_the_log(empty_en
         rows = conn.execute(select(audit_trail)).all()
     assert [(r.entry_idx, r.tenant, r.action, r.username, r.target) for r in rows] == [
         (0, "group-a", "access.denied", "bob", "/audit")]
+
+
+def test_flow_keys_migration_carries_balances_and_shipments_over_with_their_log_index(empty_engine: Engine) -> None:
+    """0014 keys flow_balances and flow_shipments by their event's log index; rows written before keep their values
+    and gain the index of their event (from flow_events); a downgrade gives them back as they were."""
+    from sqlalchemy import text
+
+    migrate.upgrade(empty_engine, "0013")
+    event = {"tenant": "t", "enterprise_id": "E", "event_type": "TransformationEvent", "event_time": "2026-03-01",
+             "month": "2026-03", "process_step": "cracking", "biz_step": None, "document": "{}", "namespaces": "{}"}
+    balance = ("'ni:///h{n}', 'Nd', 't', 'E', '2026-03', 'cracking', 10.0, 9.5, 0.9, 1.0, {within}")
+    with write_transaction(empty_engine) as conn:
+        for n, idx in ((1, 7), (2, 11)):
+            conn.execute(text("INSERT INTO flow_events (event_hash, tenant, enterprise_id, event_type, event_time, "
+                              "month, process_step, biz_step, document, namespaces, entry_idx) VALUES (:h, :tenant, "
+                              ":enterprise_id, :event_type, :event_time, :month, :process_step, :biz_step, :document, "
+                              ":namespaces, :idx)"), {**event, "h": f"ni:///h{n}", "idx": idx})
+            conn.execute(text(f"INSERT INTO flow_balances VALUES ({balance.format(n=n, within=n == 1)})"))
+        conn.execute(text("INSERT INTO flow_shipments VALUES ('ni:///h2', 'urn:reetrace:lot:M', 'urn:p:B', 't', 'E', "
+                          "5.0, 'Maker', '2026-03-20T00:00:00.000Z')"))
+    migrate.upgrade(empty_engine)
+    assert _diffs(empty_engine) == []
+    with empty_engine.connect() as conn:
+        balances = conn.execute(text("SELECT event_hash, entry_idx, in_kg, within FROM flow_balances "
+                                     "ORDER BY entry_idx")).all()
+        shipped = conn.execute(text("SELECT event_hash, entry_idx, lot_id, end_user FROM flow_shipments")).all()
+    assert [tuple(r) for r in balances] == [("ni:///h1", 7, 10.0, True), ("ni:///h2", 11, 10.0, False)]
+    assert [tuple(r) for r in shipped] == [("ni:///h2", 11, "urn:reetrace:lot:M", "Maker")]
+    assert inspect(empty_engine).get_pk_constraint("flow_balances")["constrained_columns"] == ["entry_idx", "element"]
+    config = migrate.alembic_config()
+    with write_transaction(empty_engine) as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0013")
+    assert inspect(empty_engine).get_pk_constraint("flow_shipments")["constrained_columns"] == [
+        "event_hash", "lot_id", "party"]
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM flow_balances")).scalar() == 2
+        assert conn.execute(text("SELECT end_user FROM flow_shipments")).scalar() == "Maker"

@@ -528,9 +528,9 @@ LOT_COLUMNS = ("lot_id", "tenant", "enterprise_id", "product_class", "element", 
                "quantity_kg", "process_step", "biz_location", "event_hash", "entry_idx")
 LINK_COLUMNS = ("child_lot", "parent_lot", "event_hash", "input_kg", "share")
 BALANCE_COLUMNS = ("event_hash", "element", "tenant", "enterprise_id", "month", "process_step", "in_kg", "out_kg",
-                   "min_yield", "max_yield", "within")
+                   "min_yield", "max_yield", "within", "entry_idx")
 SHIPMENT_COLUMNS = ("event_hash", "lot_id", "party", "tenant", "enterprise_id", "quantity_kg", "end_user",
-                    "event_time")
+                    "event_time", "entry_idx")
 Row = tuple[Any, ...]
 
 
@@ -622,8 +622,9 @@ def _transformation_rows(c: _Captured, model: TransformationEvent, step: str | N
                          [known[q.epc_class].content(kilograms(q, "output")) for q in model.output_quantity_list],
                          c.tolerance)
     month, tenant, enterprise_id = moment[:7], c.tenant, c.enterprise_id
+    index = c.index
     rows.balances.extend((event_hash, b.element, tenant, enterprise_id, month, step or "", b.in_kg, b.out_kg,
-                          b.tolerance.min_yield, b.tolerance.max_yield, b.within) for b in result)
+                          b.tolerance.min_yield, b.tolerance.max_yield, b.within, index) for b in result)
 
 
 def _shipment_rows(c: _Captured, model: ObjectEvent | TransactionEvent, moment: str, out: list[Row]) -> None:
@@ -632,7 +633,7 @@ def _shipment_rows(c: _Captured, model: ObjectEvent | TransactionEvent, moment: 
         return
     shipped = {(q.epc_class, p): kilograms(q, "shipment") for q in model.quantity_list for p in parties}
     end_user = model.end_user
-    out.extend((c.event_hash, lot, party, c.tenant, c.enterprise_id, kg, end_user, moment)
+    out.extend((c.event_hash, lot, party, c.tenant, c.enterprise_id, kg, end_user, moment, c.index)
                for (lot, party), kg in shipped.items())
 
 

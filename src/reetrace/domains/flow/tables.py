@@ -3,12 +3,13 @@
 ``flow_events`` keeps each EPCIS event as captured (its event hash is the key: a re-submission is recognised);
 ``flow_lots`` the lots with their master data; ``flow_lot_links`` the genealogy (an input lot's share of each
 transformation's output lots, keyed both ways); ``flow_shipments`` who received which lot; ``flow_balances`` the
-element-by-element mass balance of each transformation.
+element-by-element mass balance of each transformation. The last two are keyed by their event's log index (rows are
+written in that order) rather than its hash, which is random: a random key costs a page per row at scale.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, Index, PrimaryKeyConstraint, String, Table, Text
 
 from reetrace.storage.tables import Index64, metadata
 
@@ -64,14 +65,16 @@ lot_links = Table(
 shipments = Table(
     "flow_shipments",
     metadata,
-    Column("event_hash", String(100), primary_key=True),
-    Column("lot_id", String(500), primary_key=True),
-    Column("party", String(500), primary_key=True),
+    Column("event_hash", String(100), nullable=False),
+    Column("lot_id", String(500), nullable=False),
+    Column("party", String(500), nullable=False),
     Column("tenant", String(64), nullable=False),
     Column("enterprise_id", String(64), nullable=False),
     Column("quantity_kg", Float, nullable=False),
     Column("end_user", String(500), nullable=True),
     Column("event_time", String(40), nullable=False),
+    Column("entry_idx", Index64, nullable=False),  # the event's log index: keys in the order rows are written
+    PrimaryKeyConstraint("entry_idx", "lot_id", "party"),
     Index("ix_flow_shipments_lot", "lot_id"),
     info={"projection": True},
 )
@@ -79,8 +82,8 @@ shipments = Table(
 balances = Table(
     "flow_balances",
     metadata,
-    Column("event_hash", String(100), primary_key=True),
-    Column("element", String(3), primary_key=True),
+    Column("event_hash", String(100), nullable=False),
+    Column("element", String(3), nullable=False),
     Column("tenant", String(64), nullable=False),
     Column("enterprise_id", String(64), nullable=False),
     Column("month", String(7), nullable=False),
@@ -90,6 +93,8 @@ balances = Table(
     Column("min_yield", Float, nullable=False),
     Column("max_yield", Float, nullable=False),
     Column("within", Boolean, nullable=False),
+    Column("entry_idx", Index64, nullable=False),  # the event's log index: keys in the order rows are written
+    PrimaryKeyConstraint("entry_idx", "element"),
     Index("ix_flow_balances_enterprise_month", "enterprise_id", "month"),
     info={"projection": True},
 )
