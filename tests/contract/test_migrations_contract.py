@@ -128,3 +128,44 @@ def test_flow_keys_migration_carries_balances_and_shipments_over_with_their_log_
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM flow_balances")).scalar() == 2
         assert conn.execute(text("SELECT end_user FROM flow_shipments")).scalar() == "Maker"
+
+
+def test_flow_events_document_migration_reads_the_event_from_its_log_entry(empty_engine: Engine) -> None:
+    """0015 drops flow_events.document (the event is its log entry's body.event); a downgrade writes it back from
+    the log, in canonical form."""
+    import hashlib
+    import json
+
+    from sqlalchemy import insert, text
+
+    from reetrace.domains.flow.queries import stored_events
+    from reetrace.events import canonical_json
+    from reetrace.storage.tables import log_entries
+
+    migrate.upgrade(empty_engine, "0014")
+    event = {"type": "ObjectEvent", "action": "OBSERVE", "eventTime": "2026-03-20T08:00:00+08:00",
+             "eventTimeZoneOffset": "+08:00", "quantityList": [{"epcClass": "urn:reetrace:lot:M", "quantity": 5}],
+             "reetrace:endUser": "风电整机厂"}
+    body = {"event_hash": "ni:///h", "enterprise_id": "E", "event": event, "namespaces": {}, "min_yield": None,
+            "max_yield": None}
+    entry = json.dumps({"v": 1, "id": "f" * 32, "kind": "flow.event.captured", "tenant": "t", "actor": "cli",
+                        "occurred_at": "2026-03-20T00:00:00.000000Z", "subjects": [], "body": body},
+                       ensure_ascii=False).encode()
+    with write_transaction(empty_engine) as conn:
+        conn.execute(insert(log_entries).values(idx=3, leaf_hash=hashlib.sha256(b"\0" + entry).digest(), entry=entry,
+                                                kind="flow.event.captured", tenant="t", event_id="f" * 32))
+        conn.execute(text("INSERT INTO flow_events (event_hash, tenant, enterprise_id, event_type, event_time, month, "
+                          "process_step, biz_step, document, namespaces, entry_idx) VALUES ('ni:///h', 't', 'E', "
+                          "'ObjectEvent', '2026-03-20T00:00:00.000Z', '2026-03', NULL, NULL, :d, '{}', 3)"),
+                     {"d": canonical_json(event).decode()})
+    migrate.upgrade(empty_engine)
+    assert _diffs(empty_engine) == []
+    assert "document" not in {c["name"] for c in inspect(empty_engine).get_columns("flow_events")}
+    with empty_engine.connect() as conn:
+        assert stored_events(conn) == [(event, {})]
+    config = migrate.alembic_config()
+    with write_transaction(empty_engine) as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0014")
+    with empty_engine.connect() as conn:
+        assert conn.execute(text("SELECT document FROM flow_events")).scalar() == canonical_json(event).decode()

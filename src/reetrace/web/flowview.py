@@ -25,7 +25,7 @@ from reetrace.domains.flow import imports, jsonld, reports, service
 from reetrace.domains.flow import quotas as flow_quotas
 from reetrace.domains.flow.genealogy import MAX_DEPTH
 from reetrace.domains.flow.lots import lot_uri, short_lot
-from reetrace.domains.flow.queries import MonthlyBalance
+from reetrace.domains.flow.queries import MonthlyBalance, document_select, event_of
 from reetrace.domains.flow.quota_tables import quotas
 from reetrace.domains.flow.quotas import MINED_CLASSES, QUOTA_KINDS
 from reetrace.domains.flow.reports import parse_month
@@ -291,13 +291,13 @@ def recordable_enterprises(scoped: Scoped) -> list[str]:
 def export_document(scoped: Scoped, enterprise: str | None, month: str | None) -> dict[str, Any]:
     """The visible stored events (optionally one enterprise's, one month's) as one EPCIS 2.0 JSON-LD document, in
     log order, each as it was captured."""
-    query = select(events.c.document, events.c.namespaces).order_by(events.c.entry_idx)
+    query = document_select(events.c.namespaces).order_by(events.c.entry_idx)
     if enterprise is not None:
         query = query.where(events.c.enterprise_id == enterprise)
     if month is not None:
         year, number = parse_month(month)
         query = query.where(events.c.month == f"{year:04d}-{number:02d}")
-    stored = [(json.loads(r.document), json.loads(r.namespaces)) for r in scoped.all(query)]
+    stored = [(event_of(r.entry), json.loads(r.namespaces)) for r in scoped.all(query)]
     return jsonld.write_document(stored)
 
 

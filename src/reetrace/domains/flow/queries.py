@@ -6,24 +6,39 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, Select, case, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from reetrace.storage.tables import log_entries
 
 from .genealogy import ancestors, trace_forward
 from .tables import balances, events, lot_links, lots, shipments
+
+
+def document_select(*columns: ColumnElement[Any]) -> Select[Any]:
+    """``flow_events`` rows with their log entry (``entry``), whose ``body.event`` is the event as captured (the
+    canonical JSON, stored once); ``event_of`` reads it."""
+    return select(log_entries.c.entry, *columns).join_from(events, log_entries, log_entries.c.idx == events.c.entry_idx)
+
+
+def event_of(entry: bytes) -> dict[str, Any]:
+    """The EPCIS event as captured, from its ``flow.event.captured`` log entry."""
+    event: dict[str, Any] = json.loads(entry)["body"]["event"]
+    return event
 
 
 def stored_events(conn: Connection, lot_id: str | None = None,
                   tenants: frozenset[str] | None = None) -> list[tuple[dict[str, Any], dict[str, str]]]:
     """Events in log order (each with its prefixes); with ``lot_id``, those that made, used or shipped the lot's
     sources and descendants, i.e. its whole genealogy."""
-    query = select(events.c.document, events.c.namespaces, events.c.event_hash).order_by(events.c.entry_idx)
+    query = document_select(events.c.namespaces, events.c.event_hash).order_by(events.c.entry_idx)
     if tenants is not None:
         query = query.where(events.c.tenant.in_(sorted(tenants)))
     rows = list(conn.execute(query))
     if lot_id is not None:
         wanted = _genealogy_events(conn, lot_id)
         rows = [r for r in rows if r.event_hash in wanted]
-    return [(json.loads(r.document), json.loads(r.namespaces)) for r in rows]
+    return [(event_of(r.entry), json.loads(r.namespaces)) for r in rows]
 
 
 def _genealogy_events(conn: Connection, lot_id: str) -> set[str]:

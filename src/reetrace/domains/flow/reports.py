@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 from dataclasses import astuple, dataclass, fields
 from datetime import date, timedelta
@@ -41,6 +40,7 @@ from reetrace.workdays import WorkdayCalendar
 
 from .epcis import EpcisEvent, ObjectEvent, TransactionEvent, TransformationEvent, parse_epcis_event, quantities
 from .lots import KG_PER_UNIT, known_lots, short_lot
+from .queries import document_select, event_of
 from .quota_tables import report_submissions
 from .quotas import _alert_once
 from .service import enterprise_tenant
@@ -134,10 +134,10 @@ def monthly_report(conn: Connection, enterprise_id: str, month: str, *, tenants:
                        .where(enterprises.c.enterprise_id == enterprise_id)).first()
     if row is None or (tenants is not None and row.tenant not in tenants):
         raise not_found(f"no enterprise {enterprise_id!r} that you may see", code="unknown_enterprise")
-    stored = conn.execute(select(events.c.document, events.c.event_hash, events.c.entry_idx, events.c.event_time)
+    stored = conn.execute(document_select(events.c.event_hash, events.c.entry_idx, events.c.event_time)
                           .where(events.c.enterprise_id == enterprise_id, events.c.month == month)
                           .order_by(events.c.event_time, events.c.entry_idx)).all()
-    parsed = [(parse_epcis_event(json.loads(r.document)), r) for r in stored]
+    parsed = [(parse_epcis_event(event_of(r.entry)), r) for r in stored]
     info = known_lots(conn, {q.epc_class for model, _ in parsed for qs in quantities(model).values() for q in qs})
     rows: list[ReportRow] = []
     for model, r in parsed:

@@ -199,8 +199,8 @@ def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequenc
         staged = [_event(shared, c, event_id) for c, event_id in zip(fresh, new_event_ids(len(fresh)), strict=True)]
     recorded = uow.stage_canonical([(entry, CAPTURED, tenant, event_id) for event_id, entry, _ in staged])
     # The projector of this kind, given the models parsed above (``_captured`` parses them again on replay).
-    _project(uow.conn, [_Captured.of(c, document, tenant, enterprise_id, index)
-                        for c, (_, _, document), index in zip(fresh, staged, recorded, strict=True)])
+    _project(uow.conn, [_Captured.of(c, tenant, enterprise_id, index)
+                        for c, index in zip(fresh, recorded, strict=True)])
     alerts = []
     for c, index in zip(fresh, recorded, strict=True):
         if any(not b.within for b in c.balance):
@@ -341,8 +341,7 @@ class _Unusual(Exception):
 
 def _event(shared: _Shared, c: _Checked, event_id: str) -> tuple[str, bytes, bytes]:
     """The log entry of one checked event: its event id, its canonical bytes (what ``Ledger.prepare`` returns for
-    the ``Event`` that ``_logged_event`` gives) and the canonical bytes of the EPCIS event alone (the
-    ``flow_events`` document).
+    the ``Event`` that ``_logged_event`` gives) and the canonical bytes of the EPCIS event alone (its ``body.event``).
 
     The body is what ``EventCaptured`` validates and dumps; its fields are built here from values of known types
     (the hash computed above, the enterprise checked in ``_Shared``, the tolerance's floats), so only the event and
@@ -392,7 +391,7 @@ def _entry(shared: _Shared, event_hash: str, tolerance: Tolerance | None, namesp
            event_id: str, subjects: tuple[str, ...], document: bytes) -> bytes:
     """``canonical_entry`` of ``_logged_event(...)`` (at ``shared.occurred_at``), written directly: the envelope's
     members in JCS order (all keys are ASCII), its text values JSON-escaped as JCS escapes them, and the EPCIS
-    event's canonical bytes (written once, for the log and the document column) in their place. A test holds it to
+    event's canonical bytes (the helper's or ``canonical_json``'s) in their place. A test holds it to
     ``canonical_entry``. Raises ``_Unusual`` (or ``UnicodeEncodeError``) for what it does not write: the caller
     asks ``canonical_entry``.
     """
@@ -479,7 +478,6 @@ class _Captured:
     enterprise_id: str
     model: EpcisEvent
     master: tuple[LotMasterData, ...]
-    document: str  # canonical JSON of the event, as on the log (replay agrees)
     namespaces: str
     tolerance: Tolerance | None
     index: int
@@ -488,8 +486,8 @@ class _Captured:
     made: dict[str, Lot] | None = None  # the lots it creates, when the capture made them already
 
     @classmethod
-    def of(cls, c: _Checked, document: bytes, tenant: str, enterprise_id: str, index: int) -> _Captured:
-        return cls(c.hash, tenant, enterprise_id, c.model, c.master, document.decode("utf-8"),
+    def of(cls, c: _Checked, tenant: str, enterprise_id: str, index: int) -> _Captured:
+        return cls(c.hash, tenant, enterprise_id, c.model, c.master,
                    _namespaces_json(c.item.namespaces) if c.item.namespaces else "{}", c.tolerance, index, c.created,
                    c.balance if c.tolerance is not None else None, c.made)
 
@@ -517,13 +515,12 @@ def _captured(conn: Connection, items: Sequence[tuple[Event, int]]) -> None:
         tolerance = None if body.min_yield is None or body.max_yield is None else Tolerance(body.min_yield,
                                                                                               body.max_yield)
         run.append(_Captured(body.event_hash, event.tenant or "", body.enterprise_id, model, model.lot_master_data(),
-                             canonical_json(body.event, "event").decode("utf-8"),
                              _namespaces_json(body.namespaces), tolerance, index, _split(quantities(model))[0]))
     _project(conn, run)
 
 
 EVENT_COLUMNS = ("event_hash", "tenant", "enterprise_id", "event_type", "event_time", "month", "process_step",
-                 "biz_step", "document", "namespaces", "entry_idx")
+                 "biz_step", "namespaces", "entry_idx")
 LOT_COLUMNS = ("lot_id", "tenant", "enterprise_id", "product_class", "element", "reo_content", "distribution",
                "quantity_kg", "process_step", "biz_location", "event_hash", "entry_idx")
 LINK_COLUMNS = ("child_lot", "parent_lot", "event_hash", "input_kg", "share")
@@ -559,7 +556,7 @@ def _project(conn: Connection, run: Sequence[_Captured]) -> None:
         moment = utc_millis_of(model.event_time)
         step = model.process_step
         rows.events.append((c.event_hash, c.tenant, c.enterprise_id, model.type, moment, moment[:7], step,
-                            model.biz_step, c.document, c.namespaces, c.index))
+                            model.biz_step, c.namespaces, c.index))
         _lot_rows(c, step, known, rows.lots)
         if isinstance(model, TransformationEvent):
             _transformation_rows(c, model, step, known, moment, rows)

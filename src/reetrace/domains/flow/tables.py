@@ -1,6 +1,7 @@
 """Read tables of product flow (projections of ``flow.event.captured``).
 
-``flow_events`` keeps each EPCIS event as captured (its event hash is the key: a re-submission is recognised);
+``flow_events`` indexes each EPCIS event captured (its event hash is the key: a re-submission is recognised; the
+event as captured is its log entry's ``body.event``, read with ``queries.document_select``);
 ``flow_lots`` the lots with their master data; ``flow_lot_links`` the genealogy (an input lot's share of each
 transformation's output lots, keyed both ways); ``flow_shipments`` who received which lot; ``flow_balances`` the
 element-by-element mass balance of each transformation. The last two are keyed by their event's log index (rows are
@@ -24,7 +25,6 @@ events = Table(
     Column("month", String(7), nullable=False),  # YYYY-MM of the event time in UTC
     Column("process_step", String(40), nullable=True),
     Column("biz_step", String(200), nullable=True),
-    Column("document", Text, nullable=False),  # the event as captured (compact JSON-LD, reetrace: prefix)
     Column("namespaces", Text, nullable=False),  # the extension prefixes it uses, as JSON
     Column("entry_idx", Index64, nullable=False),
     Index("ix_flow_events_enterprise_month", "enterprise_id", "month"),
