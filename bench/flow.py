@@ -11,7 +11,7 @@ Sections:
   chains), each run into a fresh database. Documents of 200 events or more have their hashes and canonical JSON
   computed by the flow helper process (``reetrace.domains.flow.digests``), started and ready before timing as in a
   server that has started; the 1,000-event documents are also captured without it. The three configurations
-  alternate three times (median reported, every run listed); chains run on from one document to the next (lots
+  alternate five times (median reported, every run listed); chains run on from one document to the next (lots
   created in one are used in the next). Then the first document again: every event recognised as a duplicate.
 - growth: six successive captures of the same size into one database (helper on): how capture slows as the
   database grows.
@@ -128,7 +128,7 @@ def setup_enterprise(container: Container) -> None:
 
 
 CAPTURE_RUNS = (("1000", 1_000, True), ("1000-no-helper", 1_000, False), ("70", 70, True))
-REPEATS = 3
+REPEATS = 5
 GROWTH_RUNS = 6
 
 
