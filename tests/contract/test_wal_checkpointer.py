@@ -44,7 +44,9 @@ def test_a_write_is_checkpointed_off_the_writers_thread_and_close_stops_it(tmp_p
         conn.execute(text("INSERT INTO t VALUES (:x)"), [{"x": "y" * 2000} for _ in range(500)])
     # the pages reach the database file itself: a reader that ignores the WAL comes to see the rows
     assert _wait(lambda: _rows_in_file(tmp_path / "home" / "reetrace.db") == 500), checkpointer.runs
-    assert checkpointer.checkpointed > 0
+    # (not ``checkpointed > 0``: that is only the last run's count, and it was 0 once in a full suite under load
+    # although the rows had reached the file; why was not found)
+    assert checkpointer.runs > 0
     container.close()
     assert not checkpointer.alive and checkpointer_of(container.engine) is None
 
