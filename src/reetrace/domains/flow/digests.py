@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import fcntl
 import gc
 import itertools
 import marshal
@@ -34,6 +33,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from reetrace.errors import Error
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows: pipes keep their size
+    fcntl = None  # type: ignore[assignment]
 from reetrace.events import canonical_json
 
 from .eventhash import event_hash
