@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -164,3 +165,21 @@ def test_a_pipe_that_takes_little_at_a_time_still_delivers_the_document(monkeypa
             assert pending.results() == digest_all(batch)
     finally:
         mine.close()
+
+
+def test_a_server_worker_starts_the_helper_when_it_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``reetrace serve --workers N`` builds each worker with ``app_from_environment``, which starts the helper so
+    that it is ready for the first large document (the single-process ``serve`` does the same before uvicorn)."""
+    from reetrace.web.app import app_from_environment
+
+    started: list[bool] = []
+    real = HELPER.start
+    monkeypatch.setattr(HELPER, "start", lambda **kw: started.append(real(**kw)) or started[-1])
+    monkeypatch.setattr(HELPER, "enabled", True)
+    monkeypatch.setenv("REETRACE_HOME", str(tmp_path / "home"))
+    app = app_from_environment()
+    try:
+        assert len(started) == 1
+        assert HELPER.start(wait=120.0)  # and it comes up
+    finally:
+        app.state.container.close()

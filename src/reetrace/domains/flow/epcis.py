@@ -133,9 +133,6 @@ class LotMasterData(_Model):
         return {self.element: 1.0}
 
 
-MASTER_DATA: TypeAdapter[tuple[LotMasterData, ...]] = TypeAdapter(tuple[LotMasterData, ...])
-
-
 class Ilmd(BaseModel):
     """Instance/lot master data: the vocabulary's lot master data, typed; other extension members kept as given."""
 

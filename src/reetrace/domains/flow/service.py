@@ -197,7 +197,7 @@ def _capture(uow: UnitOfWork, caller: Caller, enterprise_id: str, items: Sequenc
     if fresh:  # one time of recording for the document's entries; one call for their ids
         shared = _Shared.of(caller, tenant, enterprise_id, datetime.now(UTC))
         staged = [_event(shared, c, event_id) for c, event_id in zip(fresh, new_event_ids(len(fresh)), strict=True)]
-    recorded = uow.stage_canonical([(entry, CAPTURED, tenant, event_id) for event_id, entry, _ in staged])
+    recorded = uow.stage_canonical([(entry, CAPTURED, tenant, event_id) for event_id, entry in staged])
     # The projector of this kind, given the models parsed above (``_captured`` parses them again on replay).
     _project(uow.conn, [_Captured.of(c, tenant, enterprise_id, index)
                         for c, index in zip(fresh, recorded, strict=True)])
@@ -339,9 +339,9 @@ class _Unusual(Exception):
     """A value the fast JCS writer leaves to ``canonical_entry`` (which writes or refuses it)."""
 
 
-def _event(shared: _Shared, c: _Checked, event_id: str) -> tuple[str, bytes, bytes]:
-    """The log entry of one checked event: its event id, its canonical bytes (what ``Ledger.prepare`` returns for
-    the ``Event`` that ``_logged_event`` gives) and the canonical bytes of the EPCIS event alone (its ``body.event``).
+def _event(shared: _Shared, c: _Checked, event_id: str) -> tuple[str, bytes]:
+    """The log entry of one checked event: its event id and its canonical bytes (what ``Ledger.prepare`` returns for
+    the ``Event`` that ``_logged_event`` gives), with the EPCIS event's canonical bytes as its ``body.event``.
 
     The body is what ``EventCaptured`` validates and dumps; its fields are built here from values of known types
     (the hash computed above, the enterprise checked in ``_Shared``, the tolerance's floats), so only the event and
@@ -373,7 +373,7 @@ def _event(shared: _Shared, c: _Checked, event_id: str) -> tuple[str, bytes, byt
     except (_Unusual, ValueError):  # e.g. a lone surrogate in a lot id, a huge entry: as canonical_entry says
         entry = canonical_entry(_logged_event(shared, c.hash, event, namespaces, tolerance, event_id,
                                               shared.occurred_at, subjects))
-    return event_id, entry, document
+    return event_id, entry
 
 
 def _logged_event(shared: _Shared, event_hash: str, event: dict[str, Any], namespaces: dict[str, str],
