@@ -23,6 +23,7 @@ from importlib import resources
 
 from rapidfuzz import fuzz
 
+from . import hanlatin
 from .features import (
     PHONETIC,
     UNWRITTEN_VOWELS,
@@ -56,7 +57,7 @@ class Comparison:
 
     score: float
     transform: str  # exact | token-set | spacing | initials | fuzzy | phonetic | romanised | nickname | joined |
-    # pinyin | transliteration | han
+    # pinyin | transliteration | han | translation (Chinese characters against Latin letters: :mod:`.hanlatin`)
     matched: tuple[TokenMatch, ...] = ()
     unmatched_query: tuple[str, ...] = ()
     unmatched_candidate: tuple[str, ...] = ()
@@ -226,8 +227,41 @@ def _compare_native(q: NameForm, c: NameForm) -> Comparison:
 
 def compare(query: str, candidate: str) -> Comparison:
     """The best comparison of any form of ``query`` with any form of ``candidate``; two names both written in
-    Chinese characters (or both in Hangul) are compared only by those characters (homophones are other names)."""
-    return compare_all(name_forms(query), name_forms(candidate))
+    Chinese characters (or both in Hangul) are compared only by those characters (homophones are other names). A
+    name in Chinese characters against one in Latin letters is also read word by word, by meaning and by sound
+    (:func:`compare_translated`), and the better reading counts."""
+    q_forms, c_forms = name_forms(query), name_forms(candidate)
+    best = compare_all(q_forms, c_forms)
+    q_han, c_han = is_han_name(q_forms), is_han_name(c_forms)
+    if q_han != c_han:
+        translated = compare_translated(query, candidate, q_han)
+        if translated.score > best.score:
+            return translated
+    return best
+
+
+def is_han_name(forms: Sequence[NameForm]) -> bool:
+    """Whether a name (as its forms) is written in Chinese characters."""
+    return any(f.transform == "han" for f in forms)
+
+
+def compare_translated(query: str, candidate: str, query_is_han: bool) -> Comparison:
+    """A name in Chinese characters against one in Latin letters (either may be the query), by :mod:`.hanlatin`:
+    each Latin word matched to the characters that translate it (a dictionary gloss) or transliterate it (their
+    sounds). The notes say which, word by word."""
+    han, latin = (query, candidate) if query_is_han else (candidate, query)
+    result = hanlatin.compare(han, latin)
+    if result.score <= 0:
+        return NO_MATCH
+    if query_is_han:
+        matched = tuple(TokenMatch(m.han, " ".join(m.latin), m.quality) for m in result.matches)
+        un_q, un_c = tuple(result.unmatched_han), result.unmatched_latin
+    else:
+        matched = tuple(TokenMatch(" ".join(m.latin), m.han, m.quality) for m in result.matches)
+        un_q, un_c = result.unmatched_latin, tuple(result.unmatched_han)
+    notes = tuple(f"{' '.join(m.latin)} = {m.han} ({m.kind}: {m.evidence})" for m in result.matches)
+    return Comparison(result.score, "translation", matched, un_q, un_c, notes,
+                      (("latin_letters_matched", result.latin_covered), ("characters_matched", result.han_covered)))
 
 
 def compare_all(q_forms: Sequence[NameForm], c_forms: Sequence[NameForm],
@@ -250,6 +284,8 @@ def compare_all(q_forms: Sequence[NameForm], c_forms: Sequence[NameForm],
 
 
 def blocking_keys(form: NameForm) -> set[str]:
+    """Keys a name form is found by: its tokens, their prefixes and suffixes, its letters run together; Chinese
+    characters by pairs."""
     if form.transform == "han":
         text = form.compact
         return {f"h:{text}"} if len(text) < 2 else {f"h:{text[i:i + 2]}" for i in range(len(text) - 1)}
@@ -287,6 +323,7 @@ class PartyIndex:
         self.forms: dict[str, tuple[NameForm, ...]] = {}  # every listed name's forms, read once
         self.words: dict[str, frozenset[str]] = {}  # the tokens of those forms (not Chinese characters or Hangul)
         self.postings: dict[str, list[int]] = defaultdict(list)
+        self.han: dict[str, bool] = {}  # whether each listed name is written in Chinese characters
         for party in parties:
             self.add(party)
 
@@ -298,18 +335,26 @@ class PartyIndex:
             if forms is None:
                 forms = self.forms[name] = name_forms(name)
                 self.words[name] = frozenset(t for f in forms if f.transform not in NATIVE for t in f.tokens)
-            for form in forms:
+                self.han[name] = is_han_name(forms)
+            for k, form in enumerate(forms):
                 e = len(self.entries)
                 self.entries.append((p, name, form))
-                for key in blocking_keys(form):
+                keys = blocking_keys(form)
+                if k == 0:  # found across scripts: by translated words and by sounds (see :mod:`.hanlatin`)
+                    keys |= hanlatin.listed_keys(name) if self.han[name] else hanlatin.latin_keys(name)
+                for key in keys:
                     self.postings[key].append(e)
 
     def candidates(self, query: str | Sequence[NameForm], limit: int = CANDIDATES) -> list[int]:
         """Entries sharing the most blocking keys with ``query`` (a name, or its forms)."""
         counts: Counter[int] = Counter()
         skipped: list[str] = []
-        for form in name_forms(query) if isinstance(query, str) else query:
-            for key in blocking_keys(form):
+        forms = name_forms(query) if isinstance(query, str) else query
+        keys: list[Iterable[str]] = [blocking_keys(form) for form in forms]
+        if isinstance(query, str) and forms:
+            keys.append(hanlatin.query_keys(query) if is_han_name(forms) else hanlatin.latin_query_keys(query))
+        for form_keys in keys:
+            for key in form_keys:
                 posting = self.postings.get(key)
                 if not posting:
                     continue
@@ -333,8 +378,9 @@ class PartyIndex:
         wanted = set(lists) if lists else None
         compared: dict[str, Comparison] = {}  # one name is often listed by several lists
         q_forms = name_forms(query)
+        q_han = is_han_name(q_forms)
         memos: list[Memo] = [({}, {}) for _ in q_forms]
-        found = self.candidates(q_forms)
+        found = self.candidates(query)
         tokens = frozenset().union(*(self.words[self.entries[e][1]] for e in found))
         for q, memo in zip(q_forms, memos, strict=True):
             if q.transform not in NATIVE:
@@ -346,7 +392,12 @@ class PartyIndex:
                 continue
             result = compared.get(name)
             if result is None:
-                result = compared[name] = compare_all(q_forms, self.forms[name], memos)
+                result = compare_all(q_forms, self.forms[name], memos)
+                if q_han != self.han[name]:
+                    translated = compare_translated(query, name, q_han)
+                    if translated.score > result.score:
+                        result = translated
+                compared[name] = result
             cut = threshold if threshold is not None else self.thresholds.of(party.list_id)
             if result.score >= cut and (p not in best or result.score > best[p].score):
                 best[p] = Hit(party, result.score, cut, name, result)

@@ -1,0 +1,118 @@
+"""Names in Chinese characters against names in Latin letters: translated words, transliterated sounds, the index.
+
+The names here are made up or well-known companies, not the pairs of China's lists that bench/screening.py
+measures on."""
+
+from __future__ import annotations
+
+import pytest
+
+from reetrace.domains.screening import hanlatin
+from reetrace.domains.screening.matcher import PartyIndex, compare
+from reetrace.domains.screening.models import ListedParty
+
+
+def party(record: str, name: str) -> ListedParty:
+    return ListedParty(list_id="test_list", record_id=record, name=name, kind="entity")
+
+
+def test_consonant_classes_read_spelling_as_sound() -> None:
+    assert hanlatin.consonant_classes("lockheed") == "LKHT"
+    assert hanlatin.consonant_classes("philips") == "FLPS"  # ph is f, r and l are one class
+    assert hanlatin.consonant_classes("cecil") == "SL"  # soft c; a class twice in a row counts once
+    assert hanlatin.consonant_classes("boeing") == "PN"  # ng is one nasal
+    assert hanlatin.consonant_classes("anna").startswith("V")  # a vowel onset
+    assert hanlatin.syllable_classes("lang") == "LN"
+    assert hanlatin.syllable_classes("er") == "L"  # 尔 renders an r or l
+    assert hanlatin.syllable_classes("ao") == "V"
+
+
+def test_sound_similarity_follows_transliteration_habits() -> None:
+    assert hanlatin.sound_similarity(("bu", "lang", "ba", "ke"), "brownback") >= 0.8
+    assert hanlatin.sound_similarity(("dai", "meng", "de"), "diamond") >= 0.9
+    assert hanlatin.sound_similarity(("he", "si", "ta", "er"), "herstal") >= 0.8
+    assert hanlatin.sound_similarity(("dai", "meng", "de"), "kowalski") == 0.0  # the first sound differs
+    assert hanlatin.sound_similarity(("ma", "ding"), "thompson") == 0.0
+
+
+@pytest.mark.parametrize(("latin", "han", "kinds"), [
+    ("Michael Johnson", "迈克尔·约翰逊", {"gloss"}),  # names the dictionary knows
+    ("Northrop Grumman Corporation", "诺斯罗普·格鲁曼公司", {"sound"}),  # transliterated, company form dropped
+    ("Honeywell International Inc.", "霍尼韦尔国际公司", {"sound", "gloss"}),  # both in one name
+    ("Thales Group", "泰雷兹集团", {"sound"}),
+    ("Boeing", "波音公司", {"sound"}),
+    ("ACME Robotics LLC", "ACME机器人公司", {"latin", "gloss"}),  # Latin letters inside the Chinese name
+])
+def test_translated_and_transliterated_names_match(latin: str, han: str, kinds: set[str]) -> None:
+    for query, candidate in ((latin, han), (han, latin)):
+        result = compare(query, candidate)
+        assert result.score >= 0.8, (query, candidate, result)
+        assert result.transform == "translation"
+    detail = hanlatin.compare(han, latin)
+    assert {m.kind for m in detail.matches} == kinds
+    assert not detail.unmatched_latin and not detail.unmatched_han
+
+
+def test_explanation_names_each_word_and_what_it_rests_on() -> None:
+    result = compare("Honeywell International", "霍尼韦尔国际公司")
+    assert "honeywell = 霍尼韦尔 (sound: huo ni wei er)" in result.notes
+    assert any(n.startswith("international = 国际 (gloss") for n in result.notes)
+    assert {(m.query, m.candidate) for m in result.matched} == {("honeywell", "霍尼韦尔"), ("international", "国际")}
+    assert dict(result.evidence) == {"latin_letters_matched": 1.0, "characters_matched": 1.0}
+    reverse = compare("霍尼韦尔国际公司", "Honeywell International")  # the query's side comes first
+    assert {(m.query, m.candidate) for m in reverse.matched} == {("霍尼韦尔", "honeywell"), ("国际", "international")}
+
+
+def test_a_surname_alone_scores_less_than_the_whole_name() -> None:
+    whole = compare("Michael Johnson", "迈克尔·约翰逊").score
+    alone = compare("Michael Johnson", "约翰逊").score
+    assert 0.5 < alone < whole
+    assert compare("Michael Johnson", "约翰逊").unmatched_query == ("michael",)
+
+
+@pytest.mark.parametrize(("latin", "han"), [
+    ("Northrop Grumman", "洛克希德·马丁公司"),  # other companies
+    ("Johnson Controls", "波音航天系统公司"),
+    ("Kowalski Trading", "迈克尔·约翰逊"),
+    ("Mark Smith", "马丁"),
+])
+def test_other_names_do_not_match(latin: str, han: str) -> None:
+    assert compare(latin, han).score < 0.5
+    assert compare(han, latin).score < 0.5
+
+
+def test_chinese_names_in_latin_letters_stay_with_the_pinyin_comparison() -> None:
+    # homophones and near-sounds are other people: 王伟 is not "Wang Wen", and the sound rules never apply
+    assert compare("Zhang Wei", "张伟").transform == "pinyin"
+    assert hanlatin.compare("张伟", "Zhang Wen").score == 0.0
+    assert hanlatin.compare("张伟", "Zhang Wei").score == 0.0
+    assert compare("Xianggang Minzhu Weiyuanhui", "香港民主委员会").transform == "pinyin"
+
+
+@pytest.mark.parametrize(("a", "b"), [("", "张伟"), ("123", "诺斯罗普"), ("...", "·"), ("Northrop", ""),
+                                       ("Northrop", "公司"), ("LLC", "株式会社"), ("  ", "  ")])
+def test_degenerate_input_scores_nothing(a: str, b: str) -> None:
+    assert hanlatin.compare(b, a).score == 0.0
+    assert compare(a, b).score == 0.0
+
+
+def test_index_finds_a_latin_listing_from_a_chinese_query_and_back() -> None:
+    index = PartyIndex([
+        party("1", "Northrop Grumman Corporation"),
+        party("2", "霍尼韦尔国际公司"),  # listed only in Chinese
+        party("3", "Lockheed Martin Corporation"),
+        party("4", "Acme Widgets Ltd"),
+    ])
+    hits = index.screen("诺斯罗普·格鲁曼公司", threshold=0.78)
+    assert [h.party.record_id for h in hits] == ["1"]
+    assert hits[0].explanation.transform == "translation"
+    hits = index.screen("Honeywell International Inc", threshold=0.78)
+    assert [h.party.record_id for h in hits] == ["2"]
+    assert index.screen("洛克希德·马丁公司", threshold=0.78)[0].party.record_id == "3"
+    assert index.screen("Widgets International", threshold=0.78) == []
+
+
+def test_keys_meet_across_scripts() -> None:
+    assert hanlatin.query_keys("诺斯罗普·格鲁曼公司") & hanlatin.latin_keys("Northrop Grumman Corporation")
+    assert hanlatin.latin_query_keys("Honeywell International") & hanlatin.listed_keys("霍尼韦尔国际公司")
+    assert hanlatin.latin_keys("") == frozenset() and hanlatin.query_keys("") == frozenset()
