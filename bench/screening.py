@@ -102,6 +102,12 @@ def chinese_list_pairs() -> list[tuple[str, str, str]]:
             for r in rows if r["Name"].strip() and r["Chinese name"].strip()]
 
 
+def is_dev_pair(chinese: str, english: str) -> bool:
+    """The dev half of China's EN-ZH pairs (the Chinese-Latin matcher, hanlatin.py, was tuned looking at these
+    only); the other half is held out."""
+    return hashlib.blake2b((chinese + "\x1f" + english).encode(), digest_size=8).digest()[0] % 2 == 0
+
+
 def negatives(count: int) -> list[str]:
     names: list[str] = []
     for file in ("negatives_global.csv", "negatives_us.csv"):
@@ -294,6 +300,12 @@ def main() -> None:
                          "negatives_matching": sum(s >= t_ours for s in neg_scores),
                          "watchman_pairs_recall": recall(cross_ours, t_ours), "watchman_pairs": len(cross),
                          "cn_en_zh_pairwise_recall": recall(cn_ours, t_ours), "cn_pairs": len(chinese),
+                         "cn_pairwise_recall_held_out": recall(
+                             [s for s, (_, q, e) in zip(cn_ours, chinese, strict=True) if not is_dev_pair(q, e)],
+                             t_ours),
+                         "cn_pairwise_recall_dev": recall(
+                             [s for s, (_, q, e) in zip(cn_ours, chinese, strict=True) if is_dev_pair(q, e)], t_ours),
+                         "cn_held_out_pairs": sum(not is_dev_pair(q, e) for _, q, e in chinese),
                          "cn_zh_query_finds_listing": round(sum(cn_retrieval) / len(cn_retrieval), 3),
                          "cn_en_query_finds_listing": round(sum(en_retrieval) / len(en_retrieval), 3)}}
 
@@ -337,8 +349,11 @@ def print_tables(console: Any, report: dict[str, Any]) -> None:
                   str(pcs.get("threshold_at_1pct", "-")), "")
     table.add_row("cross-script pairs (22) recall", str(cs["watchman_pairs_recall"]),
                   str(pcs.get("watchman_pairs_recall", "-")), "≥ 0.95")
-    table.add_row("CN lists EN↔ZH pairwise recall", str(cs["cn_en_zh_pairwise_recall"]),
+    table.add_row("CN lists EN↔ZH pairwise recall (all 512)", str(cs["cn_en_zh_pairwise_recall"]),
                   str(pcs.get("cn_en_zh_pairwise_recall", "-")), "≥ 0.95")
+    if "cn_pairwise_recall_held_out" in cs:
+        table.add_row(f"  held-out half ({cs['cn_held_out_pairs']}) / dev half",
+                      f"{cs['cn_pairwise_recall_held_out']} / {cs['cn_pairwise_recall_dev']}", "-", "")
     table.add_row("CN lists: Chinese name finds its listing", str(cs["cn_zh_query_finds_listing"]), "-", "")
     table.add_row("CN lists: English name finds its listing", str(cs["cn_en_query_finds_listing"]), "-", "")
     tp = report["throughput"]
