@@ -19,7 +19,9 @@ def party(record: str, name: str) -> ListedParty:
 def test_consonant_classes_read_spelling_as_sound() -> None:
     assert hanlatin.consonant_classes("lockheed") == "LKHT"
     assert hanlatin.consonant_classes("philips") == "FLPS"  # ph is f, r and l are one class
-    assert hanlatin.consonant_classes("cecil") == "SL"  # soft c; a class twice in a row counts once
+    assert hanlatin.consonant_classes("cecil") == "SSL"  # soft c
+    assert hanlatin.consonant_classes("anne") == "VN"  # a doubled letter is one sound
+    assert hanlatin.consonant_classes("george") == "JLJ"  # soft g, at the start too
     assert hanlatin.consonant_classes("boeing") == "PN"  # ng is one nasal
     assert hanlatin.consonant_classes("anna").startswith("V")  # a vowel onset
     assert hanlatin.syllable_classes("lang") == "LN"
@@ -84,8 +86,17 @@ def test_other_names_do_not_match(latin: str, han: str) -> None:
 def test_chinese_names_in_latin_letters_stay_with_the_pinyin_comparison() -> None:
     # homophones and near-sounds are other people: 王伟 is not "Wang Wen", and the sound rules never apply
     assert compare("Zhang Wei", "张伟").transform == "pinyin"
-    assert hanlatin.compare("张伟", "Zhang Wen").score == 0.0
-    assert hanlatin.compare("张伟", "Zhang Wei").score == 0.0
+    assert hanlatin.compare("张伟", "Zhang Wen").score == 0.0  # every syllable or nothing
+    assert hanlatin.compare("陈美珠", "Chen Zhu").score == 0.0
+    assert hanlatin.compare("张伟", "Zhang Wei").score == 0.9
+    assert {m.kind for m in hanlatin.compare("张伟", "Zhang Wei").matches} == {"pinyin"}
+
+
+def test_a_character_read_any_of_its_ways() -> None:
+    # 柏 is bai in pypinyin's first reading, bo in names; Wade-Giles writes bo as po
+    result = compare("Li Po-han", "李柏翰")
+    assert result.score >= 0.8 and "po = 柏 (pinyin: bo)" in result.notes
+    assert hanlatin.char_readings("柏")[:2] == ("bai", "bo")
     assert compare("Xianggang Minzhu Weiyuanhui", "香港民主委员会").transform == "pinyin"
 
 
@@ -116,3 +127,19 @@ def test_keys_meet_across_scripts() -> None:
     assert hanlatin.query_keys("诺斯罗普·格鲁曼公司") & hanlatin.latin_keys("Northrop Grumman Corporation")
     assert hanlatin.latin_query_keys("Honeywell International") & hanlatin.listed_keys("霍尼韦尔国际公司")
     assert hanlatin.latin_keys("") == frozenset() and hanlatin.query_keys("") == frozenset()
+
+
+def test_a_latin_word_run_together_from_two_words() -> None:
+    result = hanlatin.compare("诺瓦技术系统公司", "Nova Techsystems")
+    assert result.score >= 0.85
+    assert ("techsystems",) in [m.latin for m in result.matches]
+    assert any(m.evidence == "tech = 技术, systems = 系统" for m in result.matches)
+    assert hanlatin.compound_matches("诺瓦技术系统公司", "nova") == ()  # too short to be two words
+
+
+def test_each_character_and_word_is_used_once_in_the_best_assignment() -> None:
+    # 日本海 ("Sea of Japan") also glosses "japan"; taking it would leave "ocean" only 洋
+    result = hanlatin.compare("日本海洋系统公司", "Japan Ocean Systems")
+    assert [(m.latin, m.han) for m in result.matches] == [(("japan",), "日本"), (("ocean",), "海洋"),
+                                                         (("systems",), "系统")]
+    assert result.score == 0.9

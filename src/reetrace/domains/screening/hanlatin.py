@@ -4,17 +4,25 @@ China's lists give foreign parties in Chinese: translated ("Sierra Nevada Corpor
 Holdings" / 红猫控股公司), transliterated by sound ("Yonah Diamond" / 约纳·戴蒙德, "FN Herstal" / 赫斯塔尔公司), or
 both ("Raytheon Missiles & Defense" / 雷神导弹与防务公司). Reading the characters as pinyin (:mod:`.normalise`)
 finds Chinese names written in Latin letters, not these. Here the Chinese name is segmented into dictionary words
-with CC-CEDICT (through Lindera's embedded dictionary, ``lindera-python-cc-cedict``), and each Latin word is
-matched to
+with CC-CEDICT (through Lindera's embedded dictionary, ``lindera-python-cc-cedict``; the other dictionary words
+inside it are looked up too), and each Latin word is matched to
 
-- a dictionary word or character whose English glosses contain it ("missiles" in 导弹's "guided missile/..."), or
+- the words a small glossary of organisation vocabulary gives for it (``glossary.toml``: 通用 General, 重工 Heavy
+  Industries), or a dictionary word or character whose English glosses contain it ("missiles" in 导弹's "guided
+  missile/..."), or the same Latin letters inside the Chinese name ("OKI奈克斯泰克");
+- the characters it spells in pinyin, Wade-Giles or Cantonese (:mod:`.romanise`; any reading of a character: 柏 is
+  bai or bo), the whole name then syllable for syllable when both read as a Chinese name;
 - a run of characters whose sounds transliterate it: the Latin word and the characters' pinyin are both reduced to
   consonant classes and aligned, with the costs of the usual transliteration habits (l for r, a vowel added after
-  a consonant cluster, a final r or s dropped: 布朗巴克 "bu lang ba ke" for Brownback).
+  a consonant cluster, a final r or s dropped: 布朗巴克 "bu lang ba ke" for Brownback), the first sound kept and
+  the vowels agreeing a little; one word so in each piece between separators (约纳·戴蒙德), in the words' order;
+- two of the above run together in one Latin word ("Techsystems" 技术+系统, "L3Harris").
 
-Each match covers some Latin letters and some characters; the score (:func:`compare`) rests on how much of each
-side is covered and how well, so a surname given alone in Chinese (奥布莱恩 for "Neil O'Brien") scores less than
-the whole name. Explanations list every match with the gloss or the sounds it rests on.
+The matches that account for most of both names, no character or word used twice, are chosen exactly (dynamic
+programming over the Latin words); the score (:func:`compare`) rests on how much of each side is covered and how
+well, so a surname given alone in Chinese (奥布莱恩 for "Neil O'Brien") scores less than the whole name.
+Explanations list every match with the gloss, the spelling or the sounds it rests on. :func:`query_keys` and
+friends give a screening index the keys to find such names across scripts.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ HAN_FUNCTION = frozenset("与和及的之暨")
 # Company-form and branch words inside a Chinese name, besides the suffixes :mod:`.normalise` strips.
 HAN_FORMS = ("有限公司", "株式会社", "分公司", "公司", "集团", "控股")
 SEPARATORS = re.compile(r"[\s·・•‧．.\-‐,，、()（）&/]+")
+MAX_WORD = 4  # the longest dictionary word looked for besides the segmentation's
 MAX_RUN = 8  # characters transliterating one Latin word
 CEILING = 0.9  # a translation or transliteration is never as sure as the same words
 VOWEL_WEIGHT = 0.1  # the share of a sound match's quality that rests on the vowels agreeing
@@ -88,7 +97,7 @@ _VOWELS = frozenset("aeiouy")
 def consonant_classes(word: str) -> str:
     """A Latin word as consonant classes: P (b p), T (d t th), K (k hard-c hard-g q ck), F (f v ph), M, N, L (l r),
     S (s z ts soft-c), X (sh), C (ch), J (j soft-g), W, H, Y; a leading vowel as V; doubled letters once."""
-    word = word.lower()
+    word = re.sub(r"([a-z])\1+", r"\1", word.lower())  # doubled letters are one sound ("nn", "tt")
     out: list[str] = []
     i = 0
     if word[:1] in _VOWELS and word[:1] != "y":
@@ -112,8 +121,11 @@ def consonant_classes(word: str) -> str:
                 continue
             i += 1
             continue
+        if ch == "w" and i > 0 and word[i - 1] in _VOWELS and word[i + 1:i + 2] not in _VOWELS:
+            i += 1  # "ew", "ow", "aw": a vowel
+            continue
         if ch == "g" and word[i + 1:i + 2] != "h":
-            out.append("J" if word[i + 1:i + 2] in ("e", "i", "y") and i > 0 else "K")
+            out.append("J" if word[i + 1:i + 2] in ("e", "i", "y") else "K")  # 吉 ji renders "gi" either way
             i += 1
             continue
         for spelling, classes in _LATIN_RULES:
@@ -126,7 +138,7 @@ def consonant_classes(word: str) -> str:
     text = "".join(out)
     if word.endswith("h") and text.endswith("H"):
         text = text[:-1]  # "Jonah", "Sarah": a final h is not said
-    return re.sub(r"(.)\1+", r"\1", text)
+    return text
 
 
 _PINYIN_INITIALS = (("zh", "J"), ("ch", "C"), ("sh", "X"), ("b", "P"), ("p", "P"), ("d", "T"), ("t", "T"),
@@ -151,11 +163,19 @@ _NEAR = {  # classes that transliteration confuses, with the cost of taking one 
     frozenset("SX"): 0.3, frozenset("SC"): 0.35, frozenset("XC"): 0.25, frozenset("JC"): 0.2, frozenset("JX"): 0.35,
     frozenset("SJ"): 0.35, frozenset("JY"): 0.3, frozenset("HX"): 0.3, frozenset("HK"): 0.4, frozenset("KC"): 0.4,
     frozenset("FW"): 0.25, frozenset("FP"): 0.45, frozenset("WV"): 0.3, frozenset("YV"): 0.2, frozenset("TS"): 0.45,
-    frozenset("NM"): 0.3, frozenset("NL"): 0.5, frozenset("KJ"): 0.4, frozenset("HV"): 0.3, frozenset("WH"): 0.4,
+    frozenset("NM"): 0.3, frozenset("NL"): 0.5, frozenset("KJ"): 0.3, frozenset("HV"): 0.3, frozenset("WH"): 0.4,
     frozenset("TC"): 0.4, frozenset("KW"): 0.5, frozenset("TX"): 0.4,
 }
 _DROP_LATIN = {"L": 0.2, "H": 0.25, "S": 0.45, "V": 0.25, "Y": 0.3, "W": 0.5, "N": 0.45, "M": 0.6}  # often not said
 _DROP_HAN = {"V": 0.3, "N": 0.5, "L": 0.6, "Y": 0.6}  # added by the Chinese rendering (a vowel, a nasal, 尔 "er")
+
+
+def _han_drop(b: str, j: int) -> float:
+    """The cost of a class the Chinese rendering has and the Latin word does not: a nasal said twice across two
+    syllables (安妮 "an ni" for "Anne") costs little."""
+    if j > 0 and b[j] == b[j - 1] == "N":
+        return 0.15
+    return _DROP_HAN.get(b[j], 1.0)
 
 
 def _substitute(a: str, b: str) -> float:
@@ -173,7 +193,7 @@ def sound_similarity(syllables: tuple[str, ...], word: str) -> float:
     n, m = len(a), len(b)
     prev = [0.0] * (m + 1)
     for j in range(1, m + 1):
-        prev[j] = prev[j - 1] + _DROP_HAN.get(b[j - 1], 1.0)
+        prev[j] = prev[j - 1] + _han_drop(b, j - 1)
     for i in range(1, n + 1):
         drop = _DROP_LATIN.get(a[i - 1], 1.0)
         if i == n and a[i - 1] in "STK":
@@ -181,7 +201,7 @@ def sound_similarity(syllables: tuple[str, ...], word: str) -> float:
         row = [prev[0] + drop] + [0.0] * m
         for j in range(1, m + 1):
             row[j] = min(prev[j - 1] + _substitute(a[i - 1], b[j - 1]), prev[j] + drop,
-                         row[j - 1] + _DROP_HAN.get(b[j - 1], 1.0))
+                         row[j - 1] + _han_drop(b, j - 1))
         prev = row
     return max(0.0, 1.0 - prev[m] / max(n, m))
 
@@ -250,13 +270,15 @@ def _tokenizer() -> Any:
     return lindera.Tokenizer(lindera.load_dictionary("embedded://cc-cedict"), mode="normal")
 
 
-_STEM_ENDINGS = (("ies", "y"), ("ses", "s"), ("s", ""), ("ing", ""), ("ed", ""), ("al", ""), ("ic", ""),
-                 ("ics", ""), ("ion", ""), ("ions", ""), ("ation", ""), ("ance", ""), ("ence", ""))
+_STEM_ENDINGS = tuple(sorted((("ies", "y"), ("ses", "s"), ("s", ""), ("ing", ""), ("ed", ""), ("al", ""), ("ic", ""),
+                              ("ics", ""), ("ion", ""), ("ions", ""), ("ation", ""), ("ance", ""), ("ence", "")),
+                             key=lambda e: -len(e[0])))  # longest first
 
 
+@lru_cache(maxsize=131_072)
 def stem(word: str) -> str:
     """A rough English stem, enough to meet a gloss ("systems" / "system", "aeronautics" / "aeronautic")."""
-    for ending, repl in sorted(_STEM_ENDINGS, key=lambda e: -len(e[0])):
+    for ending, repl in _STEM_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 4:
             return word[: -len(ending)] + repl
     return word
@@ -334,6 +356,7 @@ def read_han(name: str) -> _Reading:
                 piece = piece[: -len(form)]
         if not piece:
             continue
+        begin = len(chars)
         for word, pinyin, definitions in _lookup(piece):
             if word in HAN_FUNCTION:
                 continue
@@ -348,84 +371,170 @@ def read_han(name: str) -> _Reading:
                     words.append(_Word(char, start + k, syllables[k:k + 1], g, a))
             chars.extend(word)
             piece_of.extend([n] * len(word))
+        segmented = {(w.start, len(w.text)) for w in words}
+        for at in range(begin, len(chars)):  # other dictionary words the segmentation did not take (日本海|洋: 海洋)
+            for size in range(2, min(MAX_WORD, len(chars) - at) + 1):
+                text = "".join(chars[at:at + size])
+                found = _lookup(text) if (at, size) not in segmented else ()
+                if len(found) == 1 and found[0][0] == text and found[0][1] != "*":
+                    glosses, acronyms = _gloss_words(found[0][2])
+                    words.append(_Word(text, at, _syllables(text, found[0][1]), glosses, acronyms))
     starts.add(len(chars))
     return _Reading("".join(chars), tuple(words), latin, frozenset(starts), tuple(piece_of))
 
 
+@lru_cache(maxsize=65_536)
 def _latin_words(name: str) -> tuple[str, ...]:
     return tuple(t for t in fold(name).split() if t not in COMPANY_FORMS and t not in LATIN_FUNCTION)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 
-def _candidates(reading: _Reading, words: tuple[str, ...]) -> list[tuple[float, frozenset[int], frozenset[int],
-                                                                          LatinMatch]]:
-    """Every way a part of the Chinese name may render a Latin word: (weight, characters, Latin words, match)."""
-    out = []
-    chars = reading.chars
-    stems = [stem(w) for w in words]
+Candidate = tuple[float, frozenset[int], frozenset[int], LatinMatch]  # weight, characters, Latin words, match
+WordMatch = tuple[frozenset[int], LatinMatch]  # characters, match of one Latin word
+
+
+def _candidates(han_name: str, reading: _Reading, words: tuple[str, ...]) -> list[Candidate]:
+    """Every way a part of the Chinese name may render a Latin word (or two), weighted by the shares of both names
+    it would account for and its quality."""
     latin_total = sum(len(w) for w in words)
-    han_total = max(1, len(chars))
-
-    def weight(letters: int, span: frozenset[int], quality: float) -> float:
-        return quality * (letters / latin_total + len(span) / han_total)
-
-    renderings = glossary()
+    han_total = max(1, len(reading.chars))
+    out: list[Candidate] = []
     for j, word in enumerate(words):
-        for rendering in renderings.get(word, ()) + renderings.get(stems[j], ()):
-            at = chars.find(rendering)
-            while at >= 0:
-                span = frozenset(range(at, at + len(rendering)))
-                quality = 1.0 if len(rendering) > 1 else 0.85
-                out.append((weight(len(word), span, quality), span, frozenset((j,)),
-                            LatinMatch((word,), rendering, "gloss", quality, "glossary")))
-                at = chars.find(rendering, at + 1)
-        for inner in reading.latin:
-            if inner == word or (len(word) > 3 and inner == word.rstrip("s")):
-                out.append((weight(len(word), frozenset(), 1.0) + len(inner) / 3 / han_total, frozenset(),
-                            frozenset((j,)), LatinMatch((word,), inner, "latin", 1.0, "written in Latin letters")))
-        if word.isdigit():
-            continue
-        for w in reading.words:
-            span = frozenset(range(w.start, w.start + len(w.text)))
-            if stems[j] in w.glosses or word in w.acronyms:
-                quality = 1.0 if len(w.text) > 1 else 0.85  # one character's glosses are many and loose
-                out.append((weight(len(word), span, quality), span, frozenset((j,)),
-                            LatinMatch((word,), w.text, "gloss", quality, _gloss_of(w.text, word))))
-            if j + 1 < len(words) and stems[j] in w.glosses and stems[j + 1] in w.glosses and len(w.text) > 1:
-                out.append((weight(len(word) + len(words[j + 1]), span, 1.0), span, frozenset((j, j + 1)),
-                            LatinMatch((word, words[j + 1]), w.text, "gloss", 1.0, _gloss_of(w.text, word))))
-        syllables = _char_syllables(reading)
-        spellings = readings(word) | ({word} if word in pinyin_inventory() else set())
-        if spellings:  # a Chinese name in pinyin, Wade-Giles or Cantonese spelling ("Chien-ming" / 建铭)
-            for a in range(len(chars)):
-                for b in range(a + 1, min(len(chars), a + 4) + 1):
-                    if "".join(syllables[a:b]) in spellings and reading.pieces[a] == reading.pieces[b - 1]:
-                        span = frozenset(range(a, b))
-                        out.append((weight(len(word), span, 1.0), span, frozenset((j,)),
-                                    LatinMatch((word,), chars[a:b], "pinyin", 1.0, " ".join(syllables[a:b]))))
-        classes = consonant_classes(word)
-        if word in pinyin_inventory() or (len(classes) < 2 and (len(word) < 3 or not classes)):
-            continue  # one pinyin syllable ("li", "wang") is matched by its pinyin only
-        lo, hi = max(2, (len(classes) + 1) // 3), min(MAX_RUN, len(classes) + 2, 2 if len(classes) < 2 else MAX_RUN)
-        for a in range(len(chars)):
-            if a not in reading.starts:
-                continue
-            for b in range(a + lo, min(len(chars), a + hi) + 1):
-                if b not in reading.starts or reading.pieces[b - 1] != reading.pieces[a]:
-                    continue
-                run = syllables[a:b]
-                if "" in run:
-                    continue
-                similarity = sound_similarity(run, word)
-                if similarity >= SOUND_FLOOR:
-                    similarity *= VOWEL_WEIGHT * vowel_agreement(run, word) + 1 - VOWEL_WEIGHT
-                if similarity >= SOUND_FLOOR:
-                    out.append((weight(len(word), frozenset(range(a, b)), similarity), frozenset(range(a, b)),
-                                frozenset((j,)),
-                                LatinMatch((word,), chars[a:b], "sound", round(similarity, 3),
-                                           " ".join(run))))
+        for span, match in word_matches(han_name, word) + compound_matches(han_name, word):
+            extra = len(match.han) / 3 if match.kind == "latin" else 0.0  # a Latin word inside counts as a character
+            weight = match.quality * (len(word) / latin_total + (len(span) + extra) / han_total)
+            out.append((weight, span, frozenset((j,)), match))
+        if j + 1 < len(words):
+            first, second = stem(word), stem(words[j + 1])
+            for w in reading.words:
+                if len(w.text) > 1 and first in w.glosses and second in w.glosses:
+                    span = frozenset(range(w.start, w.start + len(w.text)))
+                    weight = (len(word) + len(words[j + 1])) / latin_total + len(span) / han_total
+                    out.append((weight, span, frozenset((j, j + 1)), LatinMatch(
+                        (word, words[j + 1]), w.text, "gloss", 1.0, _gloss_of(w.text, word))))
     return out
+
+
+@lru_cache(maxsize=131_072)
+def word_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
+    """Every run of the Chinese name's characters that may render one Latin word: by the glossary, a Latin word
+    inside the Chinese name, a dictionary gloss, the pinyin (or Wade-Giles) spelling, or the sounds."""
+    reading = read_han(han_name)
+    chars = reading.chars
+    out: list[WordMatch] = []
+    root = stem(word)
+    renderings = glossary()
+    for rendering in renderings.get(word, ()) + renderings.get(root, ()):
+        at = chars.find(rendering)
+        while at >= 0:
+            out.append((frozenset(range(at, at + len(rendering))),
+                        LatinMatch((word,), rendering, "gloss", 1.0 if len(rendering) > 1 else 0.85, "glossary")))
+            at = chars.find(rendering, at + 1)
+    for inner in reading.latin:
+        if inner == word or (len(word) > 3 and inner == word.rstrip("s")):
+            out.append((frozenset(), LatinMatch((word,), inner, "latin", 1.0, "written in Latin letters")))
+    if word.isdigit():
+        return tuple(out)
+    for w in reading.words:
+        if root in w.glosses or word in w.acronyms:
+            quality = 1.0 if len(w.text) > 1 else 0.85  # one character's glosses are many and loose
+            out.append((frozenset(range(w.start, w.start + len(w.text))),
+                        LatinMatch((word,), w.text, "gloss", quality, _gloss_of(w.text, word))))
+    spellings = readings(word) | ({word} if word in pinyin_inventory() else set())
+    if spellings:  # a Chinese name in pinyin, Wade-Giles or Cantonese spelling ("Chien-ming" / 建铭)
+        for a in range(len(chars)):
+            for b in range(a + 1, min(len(chars), a + 4) + 1):
+                if reading.pieces[a] != reading.pieces[b - 1]:
+                    break
+                spoken = _spelled(spellings, chars[a:b])
+                if spoken:
+                    out.append((frozenset(range(a, b)), LatinMatch((word,), chars[a:b], "pinyin", 1.0, spoken)))
+    classes = consonant_classes(word)
+    if word in pinyin_inventory() or (len(classes) < 2 and (len(word) < 3 or not classes)):
+        return tuple(out)  # one pinyin syllable ("li", "wang") is matched by its pinyin only
+    syllables = _char_syllables(reading)
+    lo, hi = max(2, (len(classes) + 1) // 3), min(MAX_RUN, len(classes) + 2, 2 if len(classes) < 2 else MAX_RUN)
+    for a in range(len(chars)):
+        if a not in reading.starts:
+            continue
+        for b in range(a + lo, min(len(chars), a + hi) + 1):
+            if b not in reading.starts or reading.pieces[b - 1] != reading.pieces[a]:
+                continue
+            run = syllables[a:b]
+            if "" in run:
+                continue
+            similarity = sound_similarity(run, word)
+            if similarity >= SOUND_FLOOR:
+                similarity *= VOWEL_WEIGHT * vowel_agreement(run, word) + 1 - VOWEL_WEIGHT
+            if similarity >= SOUND_FLOOR:
+                out.append((frozenset(range(a, b)),
+                            LatinMatch((word,), chars[a:b], "sound", round(similarity, 3), " ".join(run))))
+    return tuple(out)
+
+
+COMPOUND = 6  # a Latin word this long may be two words run together ("Aerotechnologies", "HavocAI", "L3Harris")
+
+
+@lru_cache(maxsize=131_072)
+def compound_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
+    """A Latin word read as two words run together, when one of them is a word the Chinese name translates (a
+    gloss, the glossary or Latin letters inside it) and the other is rendered too, by any means, elsewhere in it."""
+    if len(word) < COMPOUND:
+        return ()
+    known = _translatable(han_name)
+    out: list[WordMatch] = []
+    for k in range(2, len(word) - 1):
+        parts = (word[:k], word[k:])
+        if not any(part in known or stem(part) in known for part in parts):
+            continue
+        for span1, m1 in word_matches(han_name, parts[0]):
+            for span2, m2 in word_matches(han_name, parts[1]):
+                if span1 & span2 or (m1.kind == "sound" and m2.kind == "sound"):
+                    continue
+                kind = m1.kind if m1.kind == m2.kind else "compound"
+                out.append((span1 | span2, LatinMatch((word,), m1.han + "+" + m2.han, kind,
+                                                      round(min(m1.quality, m2.quality) * 0.95, 3),
+                                                      f"{parts[0]} = {m1.han}, {parts[1]} = {m2.han}")))
+    return tuple(out)
+
+
+@lru_cache(maxsize=16_384)
+def _translatable(han_name: str) -> frozenset[str]:
+    """English words the Chinese name has a rendering of: the glossary's, its dictionary words' glosses and
+    acronyms, the Latin words inside it."""
+    reading = read_han(han_name)
+    known = set(glossary()) | {g for w in reading.words if len(w.text) > 1 for g in w.glosses} | set(reading.latin)
+    return frozenset(known | {a for w in reading.words for a in w.acronyms})
+
+
+@lru_cache(maxsize=16_384)
+def char_readings(char: str) -> tuple[str, ...]:
+    """Every toneless pinyin reading of one character (柏 is bai, bo and bo4 in names: "bai", "bo")."""
+    from pypinyin import Style, pinyin
+
+    found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return tuple(dict.fromkeys(r.replace("ü", "u").replace("v", "u") for r in found[0])) if found else ()
+
+
+def _spelled(spellings: frozenset[str] | set[str], chars: str) -> str:
+    """The syllables (one reading of each character) that run together into one of ``spellings``, or ""."""
+
+    def walk(spelling: str, k: int) -> list[str] | None:
+        if k == len(chars):
+            return [] if not spelling else None
+        for syllable in char_readings(chars[k]):
+            if spelling.startswith(syllable):
+                rest = walk(spelling[len(syllable):], k + 1)
+                if rest is not None:
+                    return [syllable, *rest]
+        return None
+
+    for spelling in spellings:
+        found = walk(spelling, 0)
+        if found:
+            return " ".join(found)
+    return ""
 
 
 @lru_cache(maxsize=16_384)
@@ -456,35 +565,64 @@ def compare(han_name: str, latin_name: str) -> HanLatin:
     must be mostly accounted for, and at most :data:`CEILING`."""
     reading = read_han(han_name)
     words = _latin_words(latin_name)
-    if (not reading.chars and not reading.latin) or not words or (len(words) > 1 and is_sinitic(words)):
-        return NO_MATCH  # a Chinese name in Latin letters is compared by its pinyin (matcher.compare_forms)
-    chosen: list[LatinMatch] = []
-    used_chars: set[int] = set()
-    used_words: set[int] = set()
-    covered_latin = covered_han = 0.0
-    sounded: dict[int, int] = {}  # piece -> the word it sounds: one each (约纳·戴蒙德 is two words, 彼蒂科菲尔 one)
-    for _, span, cover, match in sorted(_candidates(reading, words), key=lambda c: -c[0]):
-        if span & used_chars or cover & used_words:
-            continue
-        if match.kind == "sound":
-            piece, word = reading.pieces[min(span)], min(cover)
-            if piece in sounded or any((piece - p) * (word - w) < 0 for p, w in sounded.items()):
-                continue  # one word by sound in each piece, and the pieces in the words' order
-            sounded[piece] = word
-        used_chars |= span
-        used_words |= cover
-        chosen.append(match)
-        covered_latin += sum(len(words[j]) for j in cover) * match.quality
-        covered_han += len(span) * match.quality
+    if (not reading.chars and not reading.latin) or not words:
+        return NO_MATCH
+    chinese = len(words) > 1 and is_sinitic(words)  # a Chinese name in Latin letters: by its syllables only
+    candidates = [c for c in _candidates(han_name, reading, words) if not chinese or c[3].kind == "pinyin"]
+    chosen = _assign(candidates, len(words), reading.pieces)
+    used_chars = {k for c in chosen for k in c[1]}
+    used_words = {j for c in chosen for j in c[2]}
+    covered_latin = sum(len(words[j]) * c[3].quality for c in chosen for j in c[2])
+    covered_han = sum(len(c[1]) * c[3].quality for c in chosen)
     latin_letters = sum(len(w) for w in words)
     han_total = len(reading.chars) + sum(len(t) for t in reading.latin) / 3  # a Latin word counts as a character
-    covered_han += sum(len(t) / 3 for t in reading.latin if any(m.kind == "latin" and m.han == t for m in chosen))
+    covered_han += sum(len(t) / 3 for t in reading.latin if any(c[3].kind == "latin" and c[3].han == t for c in chosen))
     lat = covered_latin / latin_letters
     han = covered_han / han_total if han_total else 0.0
     score = min(CEILING, (lat * han) ** 0.5)
+    if chinese and (lat < 1 or han < 1):
+        score = 0.0  # every syllable must be there: 陈美珠 is not "Chen Zhu", 张伟 not "Zhang Wen"
     unmatched = tuple(w for j, w in enumerate(words) if j not in used_words)
     rest = "".join(c for k, c in enumerate(reading.chars) if k not in used_chars)
-    return HanLatin(round(score, 4), tuple(chosen), round(lat, 3), round(han, 3), unmatched, rest)
+    return HanLatin(round(score, 4), tuple(c[3] for c in chosen), round(lat, 3), round(han, 3), unmatched, rest)
+
+
+TOP = 8  # candidates kept per Latin word for the assignment
+
+
+def _assign(candidates: list[Candidate], words: int, pieces: tuple[int, ...]) -> tuple[Candidate, ...]:
+    """The candidates that together account for most of both names: no character and no Latin word used twice,
+    and at most one word matched by sound in each piece between separators, the pieces in the words' order
+    (约纳·戴蒙德 is two words, 彼蒂科菲尔 one). Exact, by dynamic programming over the Latin words in order."""
+    by_word: list[list[tuple[Candidate, int]]] = [[] for _ in range(words)]
+    for c in sorted(candidates, key=lambda c: -c[0]):
+        j = min(c[2])
+        if len(by_word[j]) < TOP:
+            by_word[j].append((c, sum(1 << k for k in c[1])))
+    memo: dict[tuple[int, int, int], tuple[float, tuple[Candidate, ...]]] = {}
+
+    def best(j: int, used: int, last_piece: int) -> tuple[float, tuple[Candidate, ...]]:
+        if j >= words:
+            return 0.0, ()
+        key = (j, used, last_piece)
+        if key in memo:
+            return memo[key]
+        result = best(j + 1, used, last_piece)
+        for c, mask in by_word[j]:
+            if mask & used:
+                continue
+            piece = last_piece
+            if c[3].kind == "sound":
+                piece = pieces[min(c[1])]
+                if piece <= last_piece:
+                    continue
+            total, rest = best(j + len(c[2]), used | mask, piece)
+            if total + c[0] > result[0]:
+                result = (total + c[0], (c, *rest))
+        memo[key] = result
+        return result
+
+    return best(0, 0, -1)[1]
 
 
 # ---------------------------------------------------------------------------------------------------------------
