@@ -198,11 +198,13 @@ def dev_cross_validation(folds: int = 5) -> dict[str, Any]:
 
 def clear_query_caches() -> None:
     """Empty the caches a query fills (its forms, token similarities, romanised readings), not the index."""
-    from reetrace.domains.screening import features, normalise, phonetic, romanise
+    from reetrace.domains.screening import features, hanlatin, normalise, phonetic, romanise
 
     for cached in (normalise.name_forms, normalise.pinyin_syllables, features.token_similarity,
                    features.sinitic_similarity, features.rewritten, phonetic.phonetic_key, romanise.is_sinitic,
-                   romanise.readings, romanise.segmentations):
+                   romanise.readings, romanise.segmentations, hanlatin.word_matches, hanlatin.compound_matches,
+                   hanlatin.stem, hanlatin.consonant_classes, hanlatin.sound_similarity, hanlatin.latin_vowels,
+                   hanlatin.latin_query_keys, hanlatin.query_keys):
         cached.cache_clear()
 
 

@@ -143,3 +143,25 @@ def test_each_character_and_word_is_used_once_in_the_best_assignment() -> None:
     assert [(m.latin, m.han) for m in result.matches] == [(("japan",), "日本"), (("ocean",), "海洋"),
                                                          (("systems",), "系统")]
     assert result.score == 0.9
+
+
+def test_japanese_names_in_simplified_characters_read_in_japanese() -> None:
+    pytest.importorskip("pykakasi")  # the optional extra reetrace[japanese]; the dev install has it
+    result = compare("Yamada Kogyo Co., Ltd.", "山田工业株式会社")  # 工业 is 工業 "kogyo" in Japanese
+    assert result.score >= 0.85
+    assert "kogyo = 工业 (japanese: kogyo)" in result.notes
+    # read either in Chinese or in Japanese, never both: 龍 is "ryu" in Japanese, 金 "jin" in pinyin
+    assert compare("Ryu Jin", "蔡金龍").score < 0.78
+
+
+def test_without_pykakasi_no_japanese_readings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reetrace.domains.screening import normalise
+
+    monkeypatch.setattr(normalise, "kakasi", lambda: None)
+    for cached in (hanlatin._japanese_runs, hanlatin.word_matches, hanlatin.compound_matches):
+        cached.cache_clear()
+    try:
+        assert all(m.kind != "japanese" for m in hanlatin.compare("山田工业株式会社", "Yamada Kogyo").matches)
+    finally:
+        for cached in (hanlatin._japanese_runs, hanlatin.word_matches, hanlatin.compound_matches):
+            cached.cache_clear()

@@ -105,7 +105,7 @@ def test_japanese_readings_when_pykakasi_is_installed() -> None:
 
 
 def test_without_pykakasi_kanji_are_read_as_pinyin_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(normalise, "_kakasi", lambda: None)
+    monkeypatch.setattr(normalise, "kakasi", lambda: None)
     japanese_reading.cache_clear()
     try:
         assert japanese_reading("山田太郎") == ()

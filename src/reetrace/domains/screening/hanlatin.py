@@ -35,7 +35,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from .normalise import COMPANY_FORMS, fold, is_han, pinyin_syllables, strip_han_company_forms
+from rapidfuzz import fuzz
+
+from . import normalise
+from .normalise import COMPANY_FORMS, LONG_VOWELS, fold, is_han, pinyin_syllables, strip_han_company_forms
 from .romanise import is_sinitic, readings
 from .romanise import pinyin_syllables as pinyin_inventory
 
@@ -450,6 +453,11 @@ def word_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
                 spoken = _spelled(spellings, chars[a:b])
                 if spoken:
                     out.append((frozenset(range(a, b)), LatinMatch((word,), chars[a:b], "pinyin", 1.0, spoken)))
+    if len(word) >= 3:  # a Japanese name in kanji ("Nitto Denko" / 日东电工), with the optional pykakasi
+        for span, kanji, said in _japanese_runs(han_name):
+            similarity = fuzz.ratio(said, word) / 100
+            if similarity == 1.0 or (similarity >= JAPANESE_FLOOR and len(word) >= 5):
+                out.append((span, LatinMatch((word,), kanji, "japanese", round(similarity, 3), said)))
     classes = consonant_classes(word)
     if word in pinyin_inventory() or (len(classes) < 2 and (len(word) < 3 or not classes)):
         return tuple(out)  # one pinyin syllable ("li", "wang") is matched by its pinyin only
@@ -471,6 +479,58 @@ def word_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
                 out.append((frozenset(range(a, b)),
                             LatinMatch((word,), chars[a:b], "sound", round(similarity, 3), " ".join(run))))
     return tuple(out)
+
+
+JAPANESE_FLOOR = 0.85  # a Japanese reading matches a Latin word only this well or better (and equal if short)
+
+
+@lru_cache(maxsize=16_384)
+def _japanese_runs(han_name: str) -> tuple[tuple[frozenset[int], str, str], ...]:
+    """Runs of the name's characters (one to four, within a piece) as pykakasi reads them in Japanese, of the
+    characters as given and of their traditional forms (CC-CEDICT's: a Chinese list writes a Japanese name in
+    simplified characters, 日东电工 for 日東電工 "nitto denko"), long vowels as names write them."""
+    converter = normalise.kakasi()
+    if converter is None:
+        return ()
+    reading = read_han(han_name)
+    chars = reading.chars
+    out: dict[tuple[frozenset[int], str], None] = {}
+    start = 0
+    while start < len(chars):
+        end = start
+        while end < len(chars) and reading.pieces[end] == reading.pieces[start]:
+            end += 1
+        piece = chars[start:end]
+        for text in dict.fromkeys((piece, _traditional(piece))):
+            if len(text) != len(piece):
+                continue
+            segments, at = [], start
+            for part in converter.convert(text):
+                size = len(str(part["orig"]))
+                segments.append((at, size, str(part["hepburn"])))
+                at += size
+            for i in range(len(segments)):
+                said, size = "", 0
+                for first, length, hepburn in segments[i:]:
+                    if not hepburn or not hepburn.isascii() or not hepburn.isalpha() or size + length > 4:
+                        break
+                    said, size = said + hepburn, size + length
+                    for long, short in LONG_VOWELS:
+                        said = said.replace(long, short)
+                    span = frozenset(range(segments[i][0], first + length))
+                    out[(span, said)] = None
+        start = end
+    return tuple((span, "".join(chars[k] for k in sorted(span)), said) for span, said in out)
+
+
+@lru_cache(maxsize=65_536)
+def _traditional(text: str) -> str:
+    """The characters in their traditional forms, word by word as CC-CEDICT gives them."""
+    out = []
+    for token in _tokenizer().tokenize(text):
+        details = token.details
+        out.append(details[5] if len(details) > 5 and details[5] not in ("*", "") else token.surface)
+    return "".join(out)
 
 
 COMPOUND = 6  # a Latin word this long may be two words run together ("Aerotechnologies", "HavocAI", "L3Harris")
@@ -570,6 +630,10 @@ def compare(han_name: str, latin_name: str) -> HanLatin:
     chinese = len(words) > 1 and is_sinitic(words)  # a Chinese name in Latin letters: by its syllables only
     candidates = [c for c in _candidates(han_name, reading, words) if not chinese or c[3].kind == "pinyin"]
     chosen = _assign(candidates, len(words), reading.pieces)
+    kinds = {c[3].kind for c in chosen}
+    if "pinyin" in kinds and "japanese" in kinds:  # a name is read in Chinese or in Japanese, not both
+        chosen = max((_assign([c for c in candidates if c[3].kind != kind], len(words), reading.pieces)
+                      for kind in ("pinyin", "japanese")), key=lambda cs: sum(c[0] for c in cs))
     used_chars = {k for c in chosen for k in c[1]}
     used_words = {j for c in chosen for j in c[2]}
     covered_latin = sum(len(words[j]) * c[3].quality for c in chosen for j in c[2])

@@ -328,11 +328,12 @@ def _han_forms(folded: str) -> tuple[NameForm, ...]:
     return tuple(out)
 
 
-_LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"))  # Hepburn as names write it, without macrons: Tarō -> Taro
+LONG_VOWELS = (("ou", "o"), ("oo", "o"), ("uu", "u"))  # Hepburn as names write it, without macrons: Tarō -> Taro
 
 
 @lru_cache(maxsize=1)
-def _kakasi() -> Any:
+def kakasi() -> Any:
+    """pykakasi's converter, or None when the optional package is not installed."""
     try:
         import pykakasi  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -344,15 +345,15 @@ def _kakasi() -> Any:
 def japanese_reading(han: str) -> tuple[str, ...]:
     """A name in kanji read as Japanese, one token per word ("山田太郎" -> ("yamada", "taro")); () when a character
     has no Japanese reading or ``pykakasi`` is not installed."""
-    kakasi = _kakasi()
-    if kakasi is None:
+    converter = kakasi()
+    if converter is None:
         return ()
-    words = [str(part["hepburn"]) for part in kakasi.convert(han)]
+    words = [str(part["hepburn"]) for part in converter.convert(han)]
     if not words or not all(w.isascii() and w.isalpha() for w in words):
         return ()
     out = []
     for word in words:
-        for long, short in _LONG_VOWELS:
+        for long, short in LONG_VOWELS:
             word = word.replace(long, short)
         out.append(word)
     return tuple(out)
