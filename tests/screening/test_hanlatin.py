@@ -165,3 +165,13 @@ def test_without_pykakasi_no_japanese_readings(monkeypatch: pytest.MonkeyPatch) 
     finally:
         for cached in (hanlatin._japanese_runs, hanlatin.word_matches, hanlatin.compound_matches):
             cached.cache_clear()
+
+
+def test_the_other_script_is_searched_apart_from_the_many_names_of_the_same() -> None:
+    # forty Latin names share words with the query and would fill the candidates; the Chinese-only listing is still
+    # compared, found by its translated word and its sounds
+    decoys = [party(f"d{i}", f"International Honey Traders {i} Ltd") for i in range(40)]
+    index = PartyIndex([*decoys, party("zh", "霍尼韦尔国际公司")])
+    hits = index.screen("Honeywell International", threshold=0.78)
+    assert [h.party.record_id for h in hits] == ["zh"]
+    assert hits[0].explanation.transform == "translation"

@@ -173,6 +173,12 @@ _DROP_LATIN = {"L": 0.2, "H": 0.25, "S": 0.45, "V": 0.25, "Y": 0.3, "W": 0.5, "N
 _DROP_HAN = {"V": 0.3, "N": 0.5, "L": 0.6, "Y": 0.6}  # added by the Chinese rendering (a vowel, a nasal, 尔 "er")
 
 
+@lru_cache(maxsize=1024)
+def _may_begin(latin: str, han: str) -> bool:
+    """Whether a transliteration may begin with this class for that one (see :func:`sound_similarity`)."""
+    return latin == han or _NEAR.get(frozenset((latin, han)), 1.0) <= 0.35
+
+
 def _han_drop(b: str, j: int) -> float:
     """The cost of a class the Chinese rendering has and the Latin word does not: a nasal said twice across two
     syllables (安妮 "an ni" for "Anne") costs little."""
@@ -191,7 +197,7 @@ def sound_similarity(syllables: tuple[str, ...], word: str) -> float:
     longer consonant string (0 when they share nothing)."""
     a = consonant_classes(word)
     b = "".join(syllable_classes(s) for s in syllables)
-    if not a or not b or (a[0] != b[0] and _NEAR.get(frozenset((a[0], b[0])), 1.0) > 0.35):
+    if not a or not b or not _may_begin(a[0], b[0]):
         return 0.0  # a transliteration keeps the first sound
     n, m = len(a), len(b)
     prev = [0.0] * (m + 1)
@@ -463,8 +469,9 @@ def word_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
         return tuple(out)  # one pinyin syllable ("li", "wang") is matched by its pinyin only
     syllables = _char_syllables(reading)
     lo, hi = max(2, (len(classes) + 1) // 3), min(MAX_RUN, len(classes) + 2, 2 if len(classes) < 2 else MAX_RUN)
+    first = classes[0]
     for a in range(len(chars)):
-        if a not in reading.starts:
+        if a not in reading.starts or not syllables[a] or not _may_begin(first, syllable_classes(syllables[a])[0]):
             continue
         for b in range(a + lo, min(len(chars), a + hi) + 1):
             if b not in reading.starts or reading.pieces[b - 1] != reading.pieces[a]:
@@ -790,7 +797,9 @@ def latin_keys(name: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=16_384)
-def latin_query_keys(name: str) -> frozenset[str]:
-    """Keys a query in Latin letters looks up to find listed names in Chinese characters."""
-    words = [w for w in _latin_words(name) if not w.isdigit()]
-    return frozenset({f"j:{k}" for w in words for k in _latin_sound_keys(w)} | {f"g:{stem(w)}" for w in words})
+def latin_query_keys(name: str | tuple[str, ...]) -> frozenset[str]:
+    """Keys a query in Latin letters (the name, or its words as :mod:`.normalise` reads them) looks up to find
+    listed names in Chinese characters: four-class sound keys only (three classes find too many) and gloss stems."""
+    words = [w for w in (_latin_words(name) if isinstance(name, str) else name) if not w.isdigit()]
+    return frozenset({f"j:{k}" for w in words for k in _latin_sound_keys(w) if len(k) == 4} |
+                     {f"g:{stem(w)}" for w in words})

@@ -46,6 +46,8 @@ __all__ = ["NO_MATCH", "Comparison", "Hit", "PartyIndex", "Thresholds", "TokenMa
 SHORT_NAME = 4  # names with fewer letters than this match only when equal
 MAX_POSTINGS = 3000  # a blocking key this common is skipped (unless nothing else matched)
 CANDIDATES = 20
+ACROSS_POSTINGS = 400  # a key of :mod:`.hanlatin` this common does not tell candidates apart
+ACROSS = 8  # candidates in the other script (Chinese characters / Latin letters), found by :mod:`.hanlatin`'s keys
 NATIVE = ("han", "hangul")
 TOKEN_SET = 0.95  # the same words in another order  # forms compared character by character, only with their own kind
 Feature = tuple[str, float, float]  # name, value, contribution to the log-odds
@@ -346,15 +348,14 @@ class PartyIndex:
                     self.postings[key].append(e)
 
     def candidates(self, query: str | Sequence[NameForm], limit: int = CANDIDATES) -> list[int]:
-        """Entries sharing the most blocking keys with ``query`` (a name, or its forms)."""
+        """Entries sharing the most blocking keys with ``query`` (a name, or its forms); and, for a query given as a
+        name, the :data:`ACROSS` entries in the other script (Chinese characters or Latin letters) sharing the most
+        keys of :mod:`.hanlatin` with it (its translated words and sounds)."""
         counts: Counter[int] = Counter()
         skipped: list[str] = []
         forms = name_forms(query) if isinstance(query, str) else query
-        keys: list[Iterable[str]] = [blocking_keys(form) for form in forms]
-        if isinstance(query, str) and forms:
-            keys.append(hanlatin.query_keys(query) if is_han_name(forms) else hanlatin.latin_query_keys(query))
-        for form_keys in keys:
-            for key in form_keys:
+        for form in forms:
+            for key in blocking_keys(form):
                 posting = self.postings.get(key)
                 if not posting:
                     continue
@@ -369,7 +370,25 @@ class PartyIndex:
                 counts.update(self.postings[key][:limit])
         ranked = counts.most_common(limit)
         floor = ranked[0][1] / 3 if ranked else 0  # far weaker candidates than the best cannot outscore it
-        return [e for e, n in ranked if n >= floor]
+        found = [e for e, n in ranked if n >= floor]
+        if isinstance(query, str) and forms:
+            han = is_han_name(forms)
+            keys = hanlatin.query_keys(query) if han else hanlatin.latin_query_keys(forms[0].tokens)
+            found += self._across(keys, han, set(found))
+        return found
+
+    def _across(self, keys: Iterable[str], han: bool, found: set[int]) -> list[int]:
+        counts: Counter[int] = Counter()
+        for key in keys:
+            posting = self.postings.get(key)
+            if posting and len(posting) <= ACROSS_POSTINGS:
+                counts.update(posting)
+                if key[0] in "tg" or len(key) > 5:  # a translated word or four sounds weigh double
+                    counts.update(posting)
+        ranked = counts.most_common(4 * ACROSS + len(found))
+        # a query in Latin letters (the usual one) takes fewer, each with a translated word or four sounds in common
+        least, most = (1, ACROSS) if han else (2, ACROSS // 3)
+        return [e for e, n in ranked if n >= least and e not in found and self.han[self.entries[e][1]] != han][:most]
 
     def screen(self, query: str, lists: Sequence[str] | None = None, threshold: float | None = None,
                limit: int = 10) -> list[Hit]:
