@@ -386,8 +386,9 @@ class PartyIndex:
                 if key[0] in "tg" or len(key) > 5:  # a translated word or four sounds weigh double
                     counts.update(posting)
         ranked = counts.most_common(4 * ACROSS + len(found))
-        # a query in Latin letters (the usual one) takes fewer, each with a translated word or four sounds in common
-        least, most = (1, ACROSS) if han else (2, ACROSS // 3)
+        # a query in Latin letters (the usual one) takes fewer, each with two keys in common, one of them a
+        # translated word or four sounds (every such candidate costs a comparison: see bench/README.md)
+        least, most = (1, ACROSS) if han else (3, ACROSS // 3)
         return [e for e, n in ranked if n >= least and e not in found and self.han[self.entries[e][1]] != han][:most]
 
     def screen(self, query: str, lists: Sequence[str] | None = None, threshold: float | None = None,
