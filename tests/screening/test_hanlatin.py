@@ -175,3 +175,16 @@ def test_the_other_script_is_searched_apart_from_the_many_names_of_the_same() ->
     hits = index.screen("Honeywell International", threshold=0.78)
     assert [h.party.record_id for h in hits] == ["zh"]
     assert hits[0].explanation.transform == "translation"
+
+
+def test_long_input_is_bounded() -> None:
+    import time
+
+    han = "洛克希德·马丁导弹系统集成实验室" * 2
+    latin = " ".join(["Lockheed Martin Missile System Integration Lab"] * 2)
+    hanlatin.compare(han, latin)  # warm the dictionary
+    started = time.perf_counter()
+    assert hanlatin.compare(han + "甲", latin + " Extra").score > 0.5
+    assert time.perf_counter() - started < 2.0  # the choice is a bounded beam, not all subsets (it took minutes)
+    assert hanlatin.compare(han * 3, latin).score == 0.0  # over 48 characters: not a name
+    assert hanlatin.compare(han, " ".join(["word"] * 17)).score == 0.0  # over 16 words

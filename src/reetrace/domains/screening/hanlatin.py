@@ -31,7 +31,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from typing import Any
 
@@ -51,6 +51,8 @@ HAN_FUNCTION = frozenset("与和及的之暨")
 # Company-form and branch words inside a Chinese name, besides the suffixes :mod:`.normalise` strips.
 HAN_FORMS = ("有限公司", "株式会社", "分公司", "公司", "集团", "控股")
 SEPARATORS = re.compile(r"[\s·・•‧．.\-‐,，、()（）&/]+")
+MAX_WORDS = 16  # a Latin name longer than this is not compared with a Chinese one (nor one of more characters:)
+MAX_CHARS = 48
 MAX_WORD = 4  # the longest dictionary word looked for besides the segmentation's
 MAX_RUN = 8  # characters transliterating one Latin word
 CEILING = 0.9  # a translation or transliteration is never as sure as the same words
@@ -348,7 +350,7 @@ class _Reading:
 def read_han(name: str) -> _Reading:
     """The Chinese name's characters, dictionary words (with each character of a longer word also on its own: a
     name may use it for its sound or its own meaning) and any Latin words inside it."""
-    text = unicodedata.normalize("NFKC", name)
+    text = unicodedata.normalize("NFKC", name)[:4 * MAX_CHARS]  # more is no name (see compare)
     latin = tuple(t for t in fold("".join(" " if is_han(c) else c for c in text)).split()
                   if t not in COMPANY_FORMS and t not in LATIN_FUNCTION)
     pieces = [p for p in SEPARATORS.split("".join(c if is_han(c) and c not in HAN_FUNCTION else " " for c in text))
@@ -634,6 +636,8 @@ def compare(han_name: str, latin_name: str) -> HanLatin:
     words = _latin_words(latin_name)
     if (not reading.chars and not reading.latin) or not words:
         return NO_MATCH
+    if len(words) > MAX_WORDS or len(reading.chars) > MAX_CHARS:
+        return NO_MATCH  # not a name (an address, a description): left to the comparison of the same script
     chinese = len(words) > 1 and is_sinitic(words)  # a Chinese name in Latin letters: by its syllables only
     candidates = [c for c in _candidates(han_name, reading, words) if not chinese or c[3].kind == "pinyin"]
     chosen = _assign(candidates, len(words), reading.pieces)
@@ -658,42 +662,45 @@ def compare(han_name: str, latin_name: str) -> HanLatin:
     return HanLatin(round(score, 4), tuple(c[3] for c in chosen), round(lat, 3), round(han, 3), unmatched, rest)
 
 
+def _keep_best(states: dict[Any, tuple[float, Any]], key: Any, value: tuple[float, Any]) -> None:
+    if key not in states or value[0] > states[key][0]:
+        states[key] = value
+
+
 TOP = 8  # candidates kept per Latin word for the assignment
+BEAM = 64  # partial assignments kept from one Latin word to the next
 
 
 def _assign(candidates: list[Candidate], words: int, pieces: tuple[int, ...]) -> tuple[Candidate, ...]:
     """The candidates that together account for most of both names: no character and no Latin word used twice,
     and at most one word matched by sound in each piece between separators, the pieces in the words' order
-    (约纳·戴蒙德 is two words, 彼蒂科菲尔 one). Exact, by dynamic programming over the Latin words in order."""
-    by_word: list[list[tuple[Candidate, int]]] = [[] for _ in range(words)]
+    (约纳·戴蒙德 is two words, 彼蒂科菲尔 one). Over the Latin words in order, keeping the :data:`BEAM` best partial
+    choices (exact for names of a few words; bounded for long ones)."""
+    by_word: list[list[tuple[Candidate, int, int]]] = [[] for _ in range(words)]
     for c in sorted(candidates, key=lambda c: -c[0]):
         j = min(c[2])
         if len(by_word[j]) < TOP:
-            by_word[j].append((c, sum(1 << k for k in c[1])))
-    memo: dict[tuple[int, int, int], tuple[float, tuple[Candidate, ...]]] = {}
-
-    def best(j: int, used: int, last_piece: int) -> tuple[float, tuple[Candidate, ...]]:
-        if j >= words:
-            return 0.0, ()
-        key = (j, used, last_piece)
-        if key in memo:
-            return memo[key]
-        result = best(j + 1, used, last_piece)
-        for c, mask in by_word[j]:
-            if mask & used:
-                continue
-            piece = last_piece
-            if c[3].kind == "sound":
-                piece = pieces[min(c[1])]
-                if piece <= last_piece:
+            by_word[j].append((c, sum(1 << k for k in c[1]), sum(1 << k for k in c[2])))
+    # state: (characters used, Latin words used, last piece matched by sound) -> (total weight, choices)
+    states: dict[tuple[int, int, int], tuple[float, tuple[Candidate, ...]]] = {(0, 0, -1): (0.0, ())}
+    for j in range(words):
+        grown: dict[tuple[int, int, int], tuple[float, tuple[Candidate, ...]]] = {}
+        keep = partial(_keep_best, grown)
+        for (chars, used, last), (total, chosen) in states.items():
+            keep((chars, used, last), (total, chosen))
+            if used >> j & 1:
+                continue  # taken with the word before it ("human rights" / 人权)
+            for c, char_mask, word_mask in by_word[j]:
+                if char_mask & chars or word_mask & used:
                     continue
-            total, rest = best(j + len(c[2]), used | mask, piece)
-            if total + c[0] > result[0]:
-                result = (total + c[0], (c, *rest))
-        memo[key] = result
-        return result
-
-    return best(0, 0, -1)[1]
+                piece = last
+                if c[3].kind == "sound":
+                    piece = pieces[min(c[1])]
+                    if piece <= last:
+                        continue
+                keep((chars | char_mask, used | word_mask, piece), (total + c[0], (*chosen, c)))
+        states = dict(sorted(grown.items(), key=lambda item: -item[1][0])[:BEAM])
+    return max(states.values(), key=lambda v: v[0])[1]
 
 
 # ---------------------------------------------------------------------------------------------------------------
