@@ -452,15 +452,7 @@ def word_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
             quality = 1.0 if len(w.text) > 1 else 0.85  # one character's glosses are many and loose
             out.append((frozenset(range(w.start, w.start + len(w.text))),
                         LatinMatch((word,), w.text, "gloss", quality, _gloss_of(w.text, word))))
-    spellings = readings(word) | ({word} if word in pinyin_inventory() else set())
-    if spellings:  # a Chinese name in pinyin, Wade-Giles or Cantonese spelling ("Chien-ming" / 建铭)
-        for a in range(len(chars)):
-            for b in range(a + 1, min(len(chars), a + 4) + 1):
-                if reading.pieces[a] != reading.pieces[b - 1]:
-                    break
-                spoken = _spelled(spellings, chars[a:b])
-                if spoken:
-                    out.append((frozenset(range(a, b)), LatinMatch((word,), chars[a:b], "pinyin", 1.0, spoken)))
+    out += pinyin_matches(han_name, word)
     if len(word) >= 3:  # a Japanese name in kanji ("Nitto Denko" / 日东电工), with the optional pykakasi
         for span, kanji, said in _japanese_runs(han_name):
             similarity = fuzz.ratio(said, word) / 100
@@ -487,6 +479,26 @@ def word_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
             if similarity >= SOUND_FLOOR:
                 out.append((frozenset(range(a, b)),
                             LatinMatch((word,), chars[a:b], "sound", round(similarity, 3), " ".join(run))))
+    return tuple(out)
+
+
+@lru_cache(maxsize=131_072)
+def pinyin_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
+    """The runs of characters a Latin word spells in pinyin, Wade-Giles or Cantonese ("Chien-ming" / 建铭), any
+    reading of each character counting."""
+    spellings = readings(word) | ({word} if word in pinyin_inventory() else set())
+    if not spellings:
+        return ()
+    reading = read_han(han_name)
+    chars = reading.chars
+    out: list[WordMatch] = []
+    for a in range(len(chars)):
+        for b in range(a + 1, min(len(chars), a + 4) + 1):
+            if reading.pieces[a] != reading.pieces[b - 1]:
+                break
+            spoken = _spelled(spellings, chars[a:b])
+            if spoken:
+                out.append((frozenset(range(a, b)), LatinMatch((word,), chars[a:b], "pinyin", 1.0, spoken)))
     return tuple(out)
 
 
@@ -639,7 +651,15 @@ def compare(han_name: str, latin_name: str) -> HanLatin:
     if len(words) > MAX_WORDS or len(reading.chars) > MAX_CHARS:
         return NO_MATCH  # not a name (an address, a description): left to the comparison of the same script
     chinese = len(words) > 1 and is_sinitic(words)  # a Chinese name in Latin letters: by its syllables only
-    candidates = [c for c in _candidates(han_name, reading, words) if not chinese or c[3].kind == "pinyin"]
+    if chinese:
+        spelled = [pinyin_matches(han_name, word) for word in words]
+        if not all(spelled):
+            return NO_MATCH  # every syllable or nothing (below)
+        letters, characters = sum(len(w) for w in words), max(1, len(reading.chars))
+        candidates = [((len(word) / letters + len(span) / characters), span, frozenset((j,)), match)
+                      for j, (word, found) in enumerate(zip(words, spelled, strict=True)) for span, match in found]
+    else:
+        candidates = _candidates(han_name, reading, words)
     chosen = _assign(candidates, len(words), reading.pieces)
     kinds = {c[3].kind for c in chosen}
     if "pinyin" in kinds and "japanese" in kinds:  # a name is read in Chinese or in Japanese, not both
