@@ -51,8 +51,8 @@ HAN_FUNCTION = frozenset("与和及的之暨")
 # Company-form and branch words inside a Chinese name, besides the suffixes :mod:`.normalise` strips.
 HAN_FORMS = ("有限公司", "株式会社", "分公司", "公司", "集团", "控股")
 SEPARATORS = re.compile(r"[\s·・•‧．.\-‐,，、()（）&/]+")
-MAX_WORDS = 16  # a Latin name longer than this is not compared with a Chinese one (nor one of more characters:)
-MAX_CHARS = 48
+MAX_WORDS = 16  # a Latin name of more words than this is not compared with a Chinese one (an address, a text)
+MAX_CHARS = 48  # nor a Chinese name of more characters
 MAX_WORD = 4  # the longest dictionary word looked for besides the segmentation's
 MAX_RUN = 8  # characters transliterating one Latin word
 CEILING = 0.9  # a translation or transliteration is never as sure as the same words
@@ -66,9 +66,9 @@ class LatinMatch:
 
     latin: tuple[str, ...]
     han: str
-    kind: str  # gloss | sound | latin
+    kind: str  # gloss | latin | pinyin | japanese | sound | compound
     quality: float
-    evidence: str  # the gloss or the sounds
+    evidence: str  # the gloss, the spelling, the reading or the sounds
 
 
 @dataclass(frozen=True)
@@ -461,7 +461,7 @@ def word_matches(han_name: str, word: str) -> tuple[WordMatch, ...]:
     classes = consonant_classes(word)
     if word in pinyin_inventory() or (len(classes) < 2 and (len(word) < 3 or not classes)):
         return tuple(out)  # one pinyin syllable ("li", "wang") is matched by its pinyin only
-    syllables = _char_syllables(reading)
+    syllables = _char_syllables(han_name)
     lo, hi = max(2, (len(classes) + 1) // 3), min(MAX_RUN, len(classes) + 2, 2 if len(classes) < 2 else MAX_RUN)
     first = classes[0]
     for a in range(len(chars)):
@@ -619,7 +619,9 @@ def _spelled(spellings: frozenset[str] | set[str], chars: str) -> str:
 
 
 @lru_cache(maxsize=16_384)
-def _char_syllables(reading: _Reading) -> tuple[str, ...]:
+def _char_syllables(han_name: str) -> tuple[str, ...]:
+    """The pinyin of each of the name's characters, as its dictionary word reads it (重 in 重庆 is chong)."""
+    reading = read_han(han_name)
     out = [""] * len(reading.chars)
     for w in reading.words:
         if len(w.text) == 1 and w.syllables:
@@ -753,8 +755,9 @@ def _latin_sound_keys(word: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def _han_sound_keys(reading: _Reading) -> set[str]:
-    syllables = _char_syllables(reading)
+def _han_sound_keys(han_name: str) -> set[str]:
+    reading = read_han(han_name)
+    syllables = _char_syllables(han_name)
     keys: set[str] = set()
     for a in range(len(reading.chars)):
         if a not in reading.starts or not syllables[a]:
@@ -805,7 +808,7 @@ def _reverse_glossary() -> dict[str, set[str]]:
 def query_keys(han_name: str) -> frozenset[str]:
     """Keys a query in Chinese characters looks up to find listed names in Latin letters."""
     reading = read_han(han_name)
-    keys = {f"k:{k}" for k in _han_sound_keys(reading)}
+    keys = {f"k:{k}" for k in _han_sound_keys(han_name)}
     keys |= {f"t:{w}" for w in _english_words(reading)} | {f"t:{t}" for t in reading.latin}
     return frozenset(keys)
 
@@ -813,7 +816,7 @@ def query_keys(han_name: str) -> frozenset[str]:
 def listed_keys(han_name: str) -> frozenset[str]:
     """Keys a listed name in Chinese characters is posted under, for queries in Latin letters."""
     reading = read_han(han_name)
-    keys = {f"j:{k}" for k in _han_sound_keys(reading)}
+    keys = {f"j:{k}" for k in _han_sound_keys(han_name)}
     keys |= {f"g:{stem(w)}" for w in _english_words(reading)}
     return frozenset(keys)
 
