@@ -63,3 +63,6 @@ def test_bad_input(cli: Cli, folder: Path, tmp_path: Path) -> None:
     assert "unknown_list" in cli("screen", "X Y", "--list", "nope", code=2).stderr
     assert "bad_threshold" in cli("screen", "X Y", "--threshold", "1.5", code=2).stderr
     assert "bad_name" in cli("screen", "  ", code=2).stderr
+    too_long = cli("screen", "洛克希德" * 76, code=2).stderr  # 304 characters: a text, not a name
+    assert "bad_name" in too_long and "304 characters" in too_long
+    assert cli.json("screen", "洛克希德" * 75)["hits"] == []  # 300 is still a name
