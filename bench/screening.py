@@ -223,6 +223,7 @@ def clear_query_caches() -> None:
     for cached in (normalise.name_forms, normalise.pinyin_syllables, features.token_similarity,
                    features.sinitic_similarity, features.rewritten, phonetic.phonetic_key, romanise.is_sinitic,
                    romanise.readings, romanise.segmentations, hanlatin.word_matches, hanlatin.compound_matches,
+                   hanlatin.pinyin_matches,
                    hanlatin.stem, hanlatin.consonant_classes, hanlatin.sound_similarity, hanlatin.latin_vowels,
                    hanlatin.latin_query_keys, hanlatin.query_keys):
         cached.cache_clear()

@@ -124,9 +124,18 @@ def test_index_finds_a_latin_listing_from_a_chinese_query_and_back() -> None:
 
 
 def test_keys_meet_across_scripts() -> None:
-    assert hanlatin.query_keys("诺斯罗普·格鲁曼公司") & hanlatin.latin_keys("Northrop Grumman Corporation")
-    assert hanlatin.latin_query_keys("Honeywell International") & hanlatin.listed_keys("霍尼韦尔国际公司")
-    assert hanlatin.latin_keys("") == frozenset() and hanlatin.query_keys("") == frozenset()
+    assert hanlatin.query_keys("诺斯罗普·格鲁曼公司") & hanlatin.latin_keys(("northrop", "grumman"))
+    assert hanlatin.latin_query_keys(("honeywell", "international")) & hanlatin.listed_keys("霍尼韦尔国际公司")
+    assert hanlatin.latin_keys(()) == frozenset() and hanlatin.query_keys("") == frozenset()
+
+
+def test_vowels_agree_a_little() -> None:
+    assert hanlatin.latin_vowels("yashima") == "AIA"  # a leading y is a consonant
+    assert hanlatin.latin_vowels("drake") == "A"  # a final silent e
+    assert hanlatin.syllable_vowel("ke") == "" and hanlatin.syllable_vowel("si") == ""  # 克, 斯: a consonant alone
+    assert hanlatin.vowel_agreement(("ma", "ding"), "martin") == 1.0
+    assert hanlatin.vowel_agreement(("mai", "ke"), "miika") < 1.0
+    assert hanlatin.sound_similarity(("an", "ni"), "anne") >= 0.8  # a nasal said twice (安妮)
 
 
 def test_a_latin_word_run_together_from_two_words() -> None:

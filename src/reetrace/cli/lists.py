@@ -16,6 +16,7 @@ from rich.table import Table
 
 from reetrace.cli.common import handle_errors, out_console, print_json, state
 from reetrace.cli.personnel import parse_date, principal_named
+from reetrace.domains.licensing.application_models import PARTY_NAME_MAX
 from reetrace.domains.screening import lists as stored
 from reetrace.domains.screening.loaders import discover
 from reetrace.domains.screening.matcher import PartyIndex
@@ -91,9 +92,6 @@ def show(ctx: typer.Context, as_json: bool = JSON_OPT) -> None:
     out_console.print(f"{len(rows)} list(s)")
 
 
-MAX_NAME = 300  # as a party name of a licence application
-
-
 @app.command("screen")
 @handle_errors
 def screen(ctx: typer.Context, name: str = typer.Argument(..., help="A name in any script."),
@@ -104,8 +102,8 @@ def screen(ctx: typer.Context, name: str = typer.Argument(..., help="A name in a
     """Screen NAME against the stored lists; every hit says which name matched and why."""
     if not name.strip():
         raise invalid("the name is empty", Detail("give a name to screen", "NAME"), code="bad_name")
-    if len(name) > MAX_NAME:
-        raise invalid(f"the name is {len(name):,} characters long, more than {MAX_NAME}",
+    if len(name) > PARTY_NAME_MAX:
+        raise invalid(f"the name is {len(name):,} characters long, more than {PARTY_NAME_MAX}",
                       Detail("give one party's name, as an application does", "NAME"), code="bad_name")
     if threshold is not None and not 0 < threshold <= 1:
         raise invalid(f"threshold {threshold} is outside (0, 1]", Detail("e.g. 0.85", "--threshold"),

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reetrace.errors import Detail, Error
 
+PARTY_NAME_MAX = 300  # characters of a party's name (also what `reetrace lists screen` takes)
+
 Unit = Literal["kg", "t"]
 UNIT_KG: dict[str, Decimal] = {"kg": Decimal(1), "t": Decimal(1000)}
 CertificateKind = Literal["end_user", "end_use"]
@@ -49,7 +51,7 @@ class _Frozen(BaseModel):
 class OwnerInput(_Frozen):
     """An owner of a party (a company or a person) and its share in percent."""
 
-    name: str = Field(min_length=1, max_length=300)
+    name: str = Field(min_length=1, max_length=PARTY_NAME_MAX)
     country: str = Field(min_length=1, max_length=64)
     share: Amount
 
@@ -57,7 +59,7 @@ class OwnerInput(_Frozen):
 class PartyInput(_Frozen):
     """A consignee, an end user or an intermediary: a name, its country (ISO 3166-1 alpha-2), its owners."""
 
-    name: str = Field(min_length=1, max_length=300)
+    name: str = Field(min_length=1, max_length=PARTY_NAME_MAX)
     country: str = Field(min_length=1, max_length=64)
     address: str = Field(default="", max_length=500)
     role: str = Field(default="", max_length=100)  # an intermediary's role: agent, trader, freight forwarder

@@ -36,6 +36,7 @@ from importlib import resources
 from typing import Any
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from . import normalise
 from .normalise import COMPANY_FORMS, LONG_VOWELS, fold, is_han, pinyin_syllables, strip_han_company_forms
@@ -227,8 +228,11 @@ def latin_vowels(word: str) -> str:
     if word.endswith("e") and len(word) > 3 and word[-2] not in _VOWELS:
         word = word[:-1]
     out = []
-    for group in re.findall(r"[aeiouy]+", word):
-        if group in ("y",) and word.startswith("y"):
+    for found in re.finditer(r"[aeiouy]+", word):
+        group = found.group()
+        if found.start() == 0 and group[0] == "y":
+            group = group[1:]  # a leading y is a consonant ("Yashima")
+        if not group:
             continue
         out.append("A" if group[0] == "a" and group not in ("au", "aw") else "U" if (group[0] in "ou" and
                    group not in ("ou",)) or group == "au" else "I")
@@ -253,8 +257,6 @@ def syllable_vowel(syllable: str) -> str:
 
 def vowel_agreement(syllables: tuple[str, ...], word: str) -> float:
     """How well the vowels agree (1 when either side has none to compare)."""
-    from rapidfuzz.distance import Levenshtein
-
     a, b = latin_vowels(word), "".join(syllable_vowel(s) for s in syllables)
     if not a or not b:
         return 1.0
@@ -340,7 +342,8 @@ def _syllables(word: str, pinyin: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class _Reading:
     chars: str  # the name's characters (company forms and function characters out)
-    words: tuple[_Word, ...]  # dictionary words, then each character of a longer word on its own
+    words: tuple[_Word, ...]  # the segmentation's words, each character of a longer one on its own, and the other
+    # dictionary words inside the name
     latin: tuple[str, ...]  # Latin words and numbers written inside the Chinese name ("OKI奈克斯泰克")
     starts: frozenset[int]  # where a dictionary word starts (a transliteration does not split a word)
     pieces: tuple[int, ...]  # the piece (between separators: 约纳·戴蒙德 has two) of each character
@@ -385,11 +388,11 @@ def read_han(name: str) -> _Reading:
         segmented = {(w.start, len(w.text)) for w in words}
         for at in range(begin, len(chars)):  # other dictionary words the segmentation did not take (日本海|洋: 海洋)
             for size in range(2, min(MAX_WORD, len(chars) - at) + 1):
-                text = "".join(chars[at:at + size])
-                found = _lookup(text) if (at, size) not in segmented else ()
-                if len(found) == 1 and found[0][0] == text and found[0][1] != "*":
+                inner = "".join(chars[at:at + size])
+                found = _lookup(inner) if (at, size) not in segmented else ()
+                if len(found) == 1 and found[0][0] == inner and found[0][1] != "*":
                     glosses, acronyms = _gloss_words(found[0][2])
-                    words.append(_Word(text, at, _syllables(text, found[0][1]), glosses, acronyms))
+                    words.append(_Word(inner, at, _syllables(inner, found[0][1]), glosses, acronyms))
     starts.add(len(chars))
     return _Reading("".join(chars), tuple(words), latin, frozenset(starts), tuple(piece_of))
 
@@ -821,15 +824,16 @@ def listed_keys(han_name: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def latin_keys(name: str) -> frozenset[str]:
-    """Keys a listed name in Latin letters is posted under, for queries in Chinese characters."""
-    return frozenset(f"k:{k}" for w in _latin_words(name) if not w.isdigit() for k in _latin_sound_keys(w))
+def latin_keys(tokens: tuple[str, ...]) -> frozenset[str]:
+    """Keys a listed name in Latin letters (its words as :mod:`.normalise` reads them) is posted under, for queries
+    in Chinese characters."""
+    return frozenset(f"k:{k}" for w in tokens if not w.isdigit() for k in _latin_sound_keys(w))
 
 
 @lru_cache(maxsize=16_384)
-def latin_query_keys(name: str | tuple[str, ...]) -> frozenset[str]:
-    """Keys a query in Latin letters (the name, or its words as :mod:`.normalise` reads them) looks up to find
-    listed names in Chinese characters: four-class sound keys only (three classes find too many) and gloss stems."""
-    words = [w for w in (_latin_words(name) if isinstance(name, str) else name) if not w.isdigit()]
+def latin_query_keys(tokens: tuple[str, ...]) -> frozenset[str]:
+    """Keys a query in Latin letters (its words as :mod:`.normalise` reads them) looks up to find listed names in
+    Chinese characters: four-class sound keys only (three classes find too many) and gloss stems."""
+    words = [w for w in tokens if not w.isdigit()]
     return frozenset({f"j:{k}" for w in words for k in _latin_sound_keys(w) if len(k) == 4} |
                      {f"g:{stem(w)}" for w in words})

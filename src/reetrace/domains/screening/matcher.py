@@ -343,7 +343,7 @@ class PartyIndex:
                 self.entries.append((p, name, form))
                 keys = blocking_keys(form)
                 if k == 0:  # found across scripts: by translated words and by sounds (see :mod:`.hanlatin`)
-                    keys |= hanlatin.listed_keys(name) if self.han[name] else hanlatin.latin_keys(name)
+                    keys |= hanlatin.listed_keys(name) if self.han[name] else hanlatin.latin_keys(form.tokens)
                 for key in keys:
                     self.postings[key].append(e)
 
@@ -378,6 +378,8 @@ class PartyIndex:
         return found
 
     def _across(self, keys: Iterable[str], han: bool, found: set[int]) -> list[int]:
+        """Entries in the other script than the query's (``han``: the query is in Chinese characters) sharing the
+        most of ``keys`` with it, besides those ``found`` already."""
         counts: Counter[int] = Counter()
         for key in keys:
             posting = self.postings.get(key)
