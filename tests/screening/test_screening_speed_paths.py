@@ -42,7 +42,7 @@ def test_index_scores_are_the_pairwise_scores() -> None:
 def test_name_form_derived_fields() -> None:
     form = NameForm("exact", ("louis", "xiv", "2"), ("co", "limited"))
     assert form.compact == "louisxiv2" and form.letters == 9 and form.sorted_compact == "2louisxiv"
-    assert form.numbers == frozenset({"2"}) and form.legal_forms == frozenset({"co", "ltd"})
+    assert form.numbers == frozenset({"2", "14"}) and form.legal_forms == frozenset({"co", "ltd"})
     assert NameForm("exact", ("a", "b")) == NameForm("exact", ("a", "b"))
     assert NameForm("pinyin", ("xi", "jinping")).sinitic() and not NameForm("exact", ("maria",)).sinitic()
 

@@ -142,12 +142,18 @@ def compare_forms(q: NameForm, c: NameForm, memo: Memo | None = None) -> Compari
         else:
             spacing = False
     exact = q.tokens == c.tokens
-    floor = 1.0 if exact else 0.0 if features["lineage_swapped"] else _complete(
-        alignment, features, spacing, "pinyin" in (q.transform, c.transform))
+    if exact:
+        floor = 1.0
+    elif spacing and run == 1.0:  # the same letters spaced otherwise ("Sber bank", "Xianggang Minzhu Weiyuanhui")
+        floor = TOKEN_SET
+    else:
+        floor = 0.0 if features["lineage_swapped"] else _complete(
+            alignment, features, spacing, "pinyin" in (q.transform, c.transform))
     notes = _notes(features)
     if floor > score:  # the scorer's contributions explain the evidence; the rule sets the score
         score = floor
-        notes += ("the same words" if exact else f"every word matched: score set to {floor:.2f}",)
+        notes += ("the same words" if exact else f"the same letters: score set to {floor:.2f}" if spacing
+                  else f"every word matched: score set to {floor:.2f}",)
     return Comparison(score, _label(q, c, _transform(alignment.how, exact, spacing, un_q or un_c)), matched, un_q,
                       un_c, notes, tuple(features.items()), learned=True)
 
@@ -180,7 +186,9 @@ def _transform(how: Sequence[str], exact: bool, spacing: bool, leftover: object)
 
 def _notes(features: dict[str, float]) -> tuple[str, ...]:
     notes = []
-    if features["numbers_conflict"]:
+    if features["number_is_name"]:
+        notes.append("numbers differ, and the number is most of the name")
+    elif features["numbers_conflict"]:
         notes.append("numbers differ")
     elif features["numbers_missing"]:
         notes.append("a number on one side only")

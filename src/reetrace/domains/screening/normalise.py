@@ -87,7 +87,10 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _DOTTED = re.compile(r"\b(?:\w\.){2,}", re.UNICODE)  # S.A., a.s., O.O.O. -> sa, as, ooo
 
 
-ROMAN_VALUE = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+# Generational and series numerals; "i", "v" and "x" are initials as often, and "xi" is a Chinese name.
+ROMAN_VALUE = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xii": "12",
+               "xiii": "13", "xiv": "14", "xv": "15", "xvi": "16", "xvii": "17", "xviii": "18", "xix": "19",
+               "xx": "20"}
 _DIGIT = re.compile(r"\d")
 # Company-form words that mean the same legal form (for the feature "forms_differ").
 _SAME_FORM = {"limited": "ltd", "company": "co", "corporation": "corp", "incorporated": "inc", "cos": "co",
@@ -96,7 +99,7 @@ _SAME_FORM = {"limited": "ltd", "company": "co", "corporation": "corp", "incorpo
 
 
 def numbers_of(tokens: tuple[str, ...]) -> frozenset[str]:
-    """Numbers and generational numerals (II .. IX) among ``tokens``, numerals as digits."""
+    """Numbers and generational numerals (II .. XX, not XI) among ``tokens``, numerals as digits."""
     return frozenset(ROMAN_VALUE.get(t, t) for t in tokens if t in ROMAN_VALUE or _DIGIT.search(t))
 
 
