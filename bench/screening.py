@@ -22,8 +22,10 @@ Re-check ``thresholds.toml`` against the printed 1 % threshold after retraining.
 
 ``--cv`` is how variants of the matcher are compared: each fold's scorer and threshold are fitted on the other dev
 folds, the held-out half is not scored. Throughput is reported per wall second and per CPU second (the machine is
-often shared), with the load average; single names are screened after the query-side caches are emptied, since the
-same names were screened in the batch just before.
+often shared), with the load average. The batch screens every negative at each list's threshold, as screening runs
+(a comparison that cannot reach the lowest threshold stops early); a second pass scores every candidate in full
+(threshold 0) for each negative's best score, from which the 1 % point is taken, and is timed too. Single names are
+screened after the query-side caches are emptied, since the same names were screened in the batch just before.
 """
 
 from __future__ import annotations
@@ -284,13 +286,22 @@ def main() -> None:
     neg_pairs: list[tuple[str, str, str]] = []
     neg_scores: list[float] = []
     load_before = os.getloadavg()[0]
+    # The batch as screening runs it: every name at each list's threshold, on an index no query has touched yet.
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for name in neg_names:
+        index.screen(name)
+    batch_seconds, batch_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    load_after = os.getloadavg()[0]
+    # Then each name's best score against every list, every candidate scored in full (threshold 0): the scores the
+    # 1 % point is taken from; timed too, with the query-side caches emptied first.
+    clear_query_caches()
     started, cpu_started = time.perf_counter(), time.process_time()
     for name in neg_names:
         hits = index.screen(name, threshold=0.0, limit=1)
         neg_scores.append(hits[0].score if hits else 0.0)
         if hits:
             neg_pairs.append(("Person", name, hits[0].matched_name))
-    batch_seconds, batch_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    scored_seconds, scored_cpu = time.perf_counter() - started, time.process_time() - cpu_started
     # Single names, each screened alone at the lists' thresholds, cold: the query-side caches (normalised names,
     # token similarities) are emptied first, since the same names were just screened in the batch.
     clear_query_caches()
@@ -304,11 +315,13 @@ def main() -> None:
     report["throughput"] = {
         "batch_names": len(neg_names), "batch_names_per_s": round(len(neg_names) / batch_seconds),
         "batch_names_per_cpu_s": round(len(neg_names) / batch_cpu),
+        "scored_names_per_s": round(len(neg_names) / scored_seconds),
+        "scored_names_per_cpu_s": round(len(neg_names) / scored_cpu),
         "single_p50_ms": round(single[len(single) // 2] * 1000, 3),
         "single_p95_ms": round(single[int(len(single) * 0.95)] * 1000, 3),
         "single_names_per_s": round(len(single) / sum(single)),
         "single_names_per_cpu_s": round(len(single) / single_cpu),
-        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+        "load_average": [round(load_before, 2), round(load_after, 2)]}
 
     t_ours = threshold_at_rate(neg_scores, FALSE_MATCH_RATE)
     cross_ours = [compare(q, e).score for _, q, e in cross]
@@ -385,8 +398,12 @@ def print_tables(console: Any, report: dict[str, Any]) -> None:
                       "the Chinese-only one", f"{cs['cn_zh_query_finds_english_only_listing']} / "
                       f"{cs['cn_en_query_finds_chinese_only_listing']}", "-", "")
     tp = report["throughput"]
-    table.add_row("batch screening, all lists", f"{tp['batch_names_per_s']:,} names/s "
+    table.add_row("batch screening, all lists, at each list's threshold", f"{tp['batch_names_per_s']:,} names/s "
                   f"({tp['batch_names_per_cpu_s']:,} per CPU-second)", peer.get("speed", "-"), "≥ 1,000 names/s")
+    if "scored_names_per_s" in tp:
+        table.add_row("  every candidate scored in full (threshold 0, for the 1 % point)",
+                      f"{tp['scored_names_per_s']:,} names/s ({tp['scored_names_per_cpu_s']:,} per CPU-second)",
+                      "-", "")
     table.add_row("single name (cold caches) p50 / p95", f"{tp['single_p50_ms']} / {tp['single_p95_ms']} ms; "
                   f"{tp['single_names_per_s']:,} names/s ({tp['single_names_per_cpu_s']:,} per CPU-second)", "-",
                   "≥ 1,000 names/s")

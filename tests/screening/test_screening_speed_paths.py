@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from reetrace.domains.screening.features import align, prefill
-from reetrace.domains.screening.matcher import PartyIndex, Thresholds, compare
+from reetrace.domains.screening.features import align, load_scorer, prefill
+from reetrace.domains.screening.matcher import (
+    NO_MATCH,
+    PartyIndex,
+    Thresholds,
+    compare,
+    compare_forms,
+    load_thresholds,
+)
 from reetrace.domains.screening.models import Alias, ListedParty
 from reetrace.domains.screening.normalise import NameForm, name_forms
 
@@ -37,6 +44,33 @@ def test_index_scores_are_the_pairwise_scores() -> None:
         for hit in index.screen(query, threshold=0.0, limit=100):
             expected = compare(query, hit.matched_name)
             assert hit.score == expected.score and hit.explanation == expected, (query, hit.matched_name)
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.76, 0.9])
+def test_screening_at_a_threshold_stops_early_and_finds_the_same_hits(cut: float) -> None:
+    """A comparison that cannot reach the lowest threshold stops early (a name word left over on each side keeps
+    the score under the scorer's ceiling); the hits are those of scoring every candidate in full."""
+    parties = [ListedParty("a" if i % 2 else "b", str(i), name, "person", (Alias(name.upper(), "latin"),))
+               for i, name in enumerate(LISTED)]
+    index = PartyIndex(parties, Thresholds(cut, {"a": cut + 0.05}))
+    for query in [*QUERIES, *LISTED]:
+        full = [h for h in index.screen(query, threshold=0.0, limit=1000) if h.score >= index.thresholds.of(
+            h.party.list_id)]
+        fast = index.screen(query, limit=1000)
+        assert [(h.party.key, h.score, h.explanation) for h in fast] == [
+            (h.party.key, h.score, h.explanation) for h in full], query
+
+
+def test_the_early_stop_is_exact_and_in_effect() -> None:
+    scorer = load_scorer()
+    assert scorer.substituted_ceiling < load_thresholds().lowest()  # else screening scores every candidate in full
+    [q], [c] = name_forms("Abdul Ghani"), name_forms("Abdul Hamid")
+    assert 0 < compare_forms(q, c).score < scorer.substituted_ceiling
+    assert compare_forms(q, c, at_least=0.7) is NO_MATCH
+    [q], [c] = name_forms("Vladimir Putin"), name_forms("Vladimir Vladimirovich Putin")  # a patronymic only
+    assert compare_forms(q, c, at_least=0.7) == compare_forms(q, c) and compare_forms(q, c).score >= 0.7
+    assert Thresholds(0.8, {"x": 0.7, "y": 0.9}).lowest() == 0.7
+    assert Thresholds(0.8, {"x": 0.7, "y": 0.9}).lowest(["y"]) == 0.9
 
 
 def test_name_form_derived_fields() -> None:

@@ -21,7 +21,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 from rapidfuzz import process
@@ -332,18 +332,25 @@ def _optional(leftover: Sequence[str]) -> int:
     return next((len(t) for t in leftover if _PATRONYMIC_WORD.search(t)), 0)
 
 
+def leftovers(q: NameForm, c: NameForm, alignment: Alignment) -> tuple[float, float, int, int]:
+    """The shares of each side's letters in name words left over, and each side's letters: a patronymic that one
+    side gives and the other omits is not counted, nor are numbers, which the numbers features judge ("Trust
+    2004-1" / "Trust 2005-1")."""
+    un_q, un_c = alignment.unmatched_query, alignment.unmatched_candidate
+    optional_q, optional_c = _optional(un_q), _optional(un_c)
+    if optional_q and optional_c:  # a patronymic on each side, and they differ: two people
+        optional_q = optional_c = 0
+    numeric_q = sum(len(t) for t in un_q if _is_number(t))
+    numeric_c = sum(len(t) for t in un_c if _is_number(t))
+    len_q, len_c = q.letters - optional_q - numeric_q or 1, c.letters - optional_c - numeric_c or 1
+    left_q = (sum(map(len, un_q)) - optional_q - numeric_q) / len_q
+    return left_q, (sum(map(len, un_c)) - optional_c - numeric_c) / len_c, len_q, len_c
+
+
 def name_features(q: NameForm, c: NameForm, alignment: Alignment, spacing: float) -> dict[str, float]:
     """The features of one aligned pair of forms (``spacing``: similarity of the letters run together, when the
     comparison rests on it instead of the tokens)."""
-    optional_q, optional_c = _optional(alignment.unmatched_query), _optional(alignment.unmatched_candidate)
-    if optional_q and optional_c:  # a patronymic on each side, and they differ: two people
-        optional_q = optional_c = 0
-    # numbers left over are judged by the numbers features, not as name words left over ("Trust 2004-1" / "2005-1")
-    numeric_q = sum(len(t) for t in alignment.unmatched_query if _is_number(t))
-    numeric_c = sum(len(t) for t in alignment.unmatched_candidate if _is_number(t))
-    len_q, len_c = q.letters - optional_q - numeric_q or 1, c.letters - optional_c - numeric_c or 1
-    left_q = (sum(map(len, alignment.unmatched_query)) - optional_q - numeric_q) / len_q
-    left_c = (sum(map(len, alignment.unmatched_candidate)) - optional_c - numeric_c) / len_c
+    left_q, left_c, len_q, len_c = leftovers(q, c, alignment)
     m = alignment.matched
     frequent = common_tokens()
     chars, common_chars, alike, apart, changed = 0, 0, 0.0, 0.0, False  # one pass over the matched pairs
@@ -406,6 +413,14 @@ class Scorer:
     def contributions(self, features: dict[str, float]) -> tuple[tuple[str, float, float], ...]:
         """(feature, value, contribution to the log-odds) for each feature, in :data:`FEATURES` order."""
         return tuple((k, round(features[k], 4), round(self.weights.get(k, 0.0) * features[k], 4)) for k in FEATURES)
+
+    @cached_property
+    def substituted_ceiling(self) -> float:
+        """The highest score a pair with a name word left over on each side (feature ``substituted_any``) can get:
+        every feature is in 0..1, so at most every positive weight counts in full."""
+        z = self.bias + sum(w for w in self.weights.values() if w > 0)
+        z += min(0.0, self.weights.get("substituted_any", 0.0))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def score(self, features: dict[str, float]) -> float:
         z = self.bias

@@ -31,6 +31,7 @@ from .features import (
     Row,
     TokenMatch,
     align_forms,
+    leftovers,
     load_scorer,
     name_features,
     prefill,
@@ -49,6 +50,7 @@ CANDIDATES = 20
 ACROSS_POSTINGS = 400  # a key of :mod:`.hanlatin` this common does not tell candidates apart
 ACROSS = 8  # candidates in the other script (Chinese characters / Latin letters), found by :mod:`.hanlatin`'s keys
 NATIVE = ("han", "hangul")
+SPACED = 0.85  # the letters run together this alike or more may be a spacing difference ("Sber bank")
 TOKEN_SET = 0.95  # the same words in another order  # forms compared character by character, only with their own kind
 Feature = tuple[str, float, float]  # name, value, contribution to the log-odds
 
@@ -110,8 +112,10 @@ def _label(q: NameForm, c: NameForm, default: str) -> str:
 Memo = tuple[dict[str, Row], dict[str, Row]]  # one query form's rows for :func:`.features.align`
 
 
-def compare_forms(q: NameForm, c: NameForm, memo: Memo | None = None) -> Comparison:
-    """One form of the query against one form of a listed name (``memo``: see :func:`compare_all`)."""
+def compare_forms(q: NameForm, c: NameForm, memo: Memo | None = None, at_least: float = 0.0) -> Comparison:
+    """One form of the query against one form of a listed name (``memo``: see :func:`compare_all`). ``at_least``:
+    a comparison that cannot reach this score may stop early and give :data:`NO_MATCH` (screening at a threshold:
+    a name word left over on each side keeps the score under :attr:`.Scorer.substituted_ceiling`)."""
     native_q, native_c = q.transform in NATIVE, c.transform in NATIVE
     if native_q or native_c:
         return _compare_native(q, c) if q.transform == c.transform else NO_MATCH
@@ -129,10 +133,14 @@ def compare_forms(q: NameForm, c: NameForm, memo: Memo | None = None) -> Compari
         if run < UNWRITTEN_VOWELS and _unwritten_vowels(q, c) and phonetic_key(q_compact) == phonetic_key(c_compact):
             run = UNWRITTEN_VOWELS  # "bd llh" / "Abdullah": the consonants run together agree
     scorer = load_scorer()
+    if (at_least > scorer.substituted_ceiling and run < SPACED and q.tokens != c.tokens
+            and alignment.unmatched_query and alignment.unmatched_candidate
+            and min(leftovers(q, c, alignment)[:2]) > 0):
+        return NO_MATCH
     features = name_features(q, c, alignment, 0.0)
     score = scorer.score(features)
     matched, un_q, un_c = alignment.matched, alignment.unmatched_query, alignment.unmatched_candidate
-    spacing = run >= 0.85 and run > features["similarity"]
+    spacing = run >= SPACED and run > features["similarity"]
     if spacing:  # the letters run together match better than the tokens: a spacing difference
         spaced = name_features(q, c, alignment, run)
         spaced_score = scorer.score(spaced)
@@ -275,9 +283,10 @@ def compare_translated(query: str, candidate: str, query_is_han: bool) -> Compar
 
 
 def compare_all(q_forms: Sequence[NameForm], c_forms: Sequence[NameForm],
-                memos: Sequence[Memo] | None = None) -> Comparison:
+                memos: Sequence[Memo] | None = None, at_least: float = 0.0) -> Comparison:
     """:func:`compare` of two names already read as their forms (:func:`.normalise.name_forms`); ``memos``: one
-    :data:`Memo` per query form, kept while one query is compared with many names (see :meth:`PartyIndex.screen`)."""
+    :data:`Memo` per query form, kept while one query is compared with many names (see :meth:`PartyIndex.screen`);
+    ``at_least``: see :func:`compare_forms` (the result is exact at or above it)."""
     native = {f.transform for f in q_forms if f.transform in NATIVE}
     if native:
         native &= {f.transform for f in c_forms}
@@ -287,7 +296,7 @@ def compare_all(q_forms: Sequence[NameForm], c_forms: Sequence[NameForm],
         for c in c_forms:
             if native and q.transform not in native:
                 continue
-            result = compare_forms(q, c, memo)
+            result = compare_forms(q, c, memo, at_least)
             if result.score > best.score:
                 best = result
     return best
@@ -315,6 +324,12 @@ class Thresholds:
 
     def of(self, list_id: str) -> float:
         return self.per_list.get(list_id, self.default)
+
+    def lowest(self, lists: Iterable[str] | None = None) -> float:
+        """The lowest threshold among ``lists`` (any list's, when not given)."""
+        if lists is not None:
+            return min((self.of(k) for k in lists), default=self.default)
+        return min([self.default, *self.per_list.values()])
 
 
 def load_thresholds() -> Thresholds:
@@ -411,6 +426,8 @@ class PartyIndex:
         q_han = is_han_name(q_forms)
         memos: list[Memo] = [({}, {}) for _ in q_forms]
         found = self.candidates(query)
+        # the lowest threshold a hit can be reported at: comparisons that cannot reach it may stop early
+        least = threshold if threshold is not None else self.thresholds.lowest(wanted)
         tokens = frozenset().union(*(self.words[self.entries[e][1]] for e in found))
         for q, memo in zip(q_forms, memos, strict=True):
             if q.transform not in NATIVE:
@@ -422,7 +439,7 @@ class PartyIndex:
                 continue
             result = compared.get(name)
             if result is None:
-                result = compare_all(q_forms, self.forms[name], memos)
+                result = compare_all(q_forms, self.forms[name], memos, least)
                 if q_han != self.han[name]:
                     translated = compare_translated(query, name, q_han)
                     if translated.score > result.score:
