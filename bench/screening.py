@@ -110,6 +110,16 @@ def is_dev_pair(chinese: str, english: str) -> bool:
     return hashlib.blake2b((chinese + "\x1f" + english).encode(), digest_size=8).digest()[0] % 2 == 0
 
 
+def un_typo_pairs() -> list[tuple[str, str]]:
+    """yente's 683 UN-listed persons, each as listed and as treated with typos and reorderings (row-aligned files)."""
+    folder = EVAL / "yente_candidate_generation"
+    rows = []
+    for file in ("positives_un_untreated.csv", "positives_un_treated.csv"):
+        with (folder / file).open(encoding="utf-8") as handle:
+            rows.append([r["full_name"] for r in csv.DictReader(handle)])
+    return list(zip(*rows, strict=True))
+
+
 def negatives(count: int) -> list[str]:
     names: list[str] = []
     for file in ("negatives_global.csv", "negatives_us.csv"):
@@ -328,6 +338,9 @@ def main() -> None:
     cn_ours = [compare(q, e).score for _, q, e in chinese]
     cn_retrieval = [any(h.party.name == e for h in index.screen(q, threshold=t_ours)) for _, q, e in chinese]
     en_retrieval = [any(q in h.party.all_names() for h in index.screen(e, threshold=t_ours)) for _, q, e in chinese]
+    un_typos = un_typo_pairs()  # screened as screening runs: each list at its own threshold
+    un_found = [any(listed.casefold() in {n.casefold() for n in h.party.all_names()} for h in index.screen(treated))
+                for listed, treated in un_typos]
     across = cross_script_retrieval(lists, chinese, t_ours)
     report["ours"] = {
         "name_bench": {"dev_best_threshold": best, "all": prf(ours, labels, best),
@@ -344,7 +357,8 @@ def main() -> None:
                              [s for s, (_, q, e) in zip(cn_ours, chinese, strict=True) if is_dev_pair(q, e)], t_ours),
                          "cn_held_out_pairs": sum(not is_dev_pair(q, e) for _, q, e in chinese),
                          "cn_zh_query_finds_listing": round(sum(cn_retrieval) / len(cn_retrieval), 3),
-                         "cn_en_query_finds_listing": round(sum(en_retrieval) / len(en_retrieval), 3)} | across}
+                         "cn_en_query_finds_listing": round(sum(en_retrieval) / len(en_retrieval), 3)} | across,
+        "un_typos": {"pairs": len(un_typos), "found_at_list_thresholds": round(sum(un_found) / len(un_found), 3)}}
 
     if not args.no_peer:
         peer_pairs = ([(r["schema"], r["name1"], r["name2"]) for r in cases] + cross + chinese + neg_pairs)
@@ -393,6 +407,10 @@ def print_tables(console: Any, report: dict[str, Any]) -> None:
                       f"{cs['cn_pairwise_recall_held_out']} / {cs['cn_pairwise_recall_dev']}", "-", "")
     table.add_row("CN lists: Chinese name finds its listing", str(cs["cn_zh_query_finds_listing"]), "-", "")
     table.add_row("CN lists: English name finds its listing", str(cs["cn_en_query_finds_listing"]), "-", "")
+    if "un_typos" in report["ours"]:
+        un = report["ours"]["un_typos"]
+        table.add_row(f"UN-listed persons with typos or reordered ({un['pairs']}) found at the lists' thresholds",
+                      str(un["found_at_list_thresholds"]), "-", "")
     if "cn_zh_query_finds_english_only_listing" in cs:
         table.add_row("CN lists, listed in one script: Chinese name finds the English-only listing / English name "
                       "the Chinese-only one", f"{cs['cn_zh_query_finds_english_only_listing']} / "

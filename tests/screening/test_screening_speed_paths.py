@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from reetrace.domains.screening.features import align, load_scorer, prefill
@@ -71,6 +76,29 @@ def test_the_early_stop_is_exact_and_in_effect() -> None:
     assert compare_forms(q, c, at_least=0.7) == compare_forms(q, c) and compare_forms(q, c).score >= 0.7
     assert Thresholds(0.8, {"x": 0.7, "y": 0.9}).lowest() == 0.7
     assert Thresholds(0.8, {"x": 0.7, "y": 0.9}).lowest(["y"]) == 0.9
+
+
+def _tied_index() -> PartyIndex:
+    names = [f"{s} Michael" for s in ("Abbott", "Brown", "Carter", "Dixon", "Evans", "Foster", "Grant", "Hughes")]
+    return PartyIndex([ListedParty("t", str(i), n, "person") for i, n in enumerate([*names, "Harold Hanson"])])
+
+
+def test_candidates_sharing_as_many_keys_rank_by_the_rarer_keys() -> None:
+    """Every listed name shares one word and its affixes with the query: "Hanson" is the rarer, so its listing
+    comes first among them, whatever order Python's string hashing gives a set."""
+    index = _tied_index()
+    first = index.candidates("Michael Ashley Hanson", limit=3)
+    assert index.entries[first[0]][1] == "Harold Hanson"
+
+
+def test_candidates_do_not_depend_on_the_hash_seed() -> None:
+    script = ("from tests.screening.test_screening_speed_paths import _tied_index\n"
+              "i = _tied_index()\n"
+              "print([i.entries[e][1] for q in ('Michael Ashley Hanson', 'Michael Grant') for e in i.candidates(q, 4)])")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parents[2],
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(1, 7)}
+    assert len(outputs) == 1 and "Hanson" in outputs.pop()
 
 
 def test_name_form_derived_fields() -> None:

@@ -377,6 +377,7 @@ class PartyIndex:
         counts: Counter[int] = Counter()
         skipped: list[str] = []
         forms = name_forms(query) if isinstance(query, str) else query
+        keyed = []
         for form in forms:
             for key in blocking_keys(form):
                 posting = self.postings.get(key)
@@ -385,11 +386,17 @@ class PartyIndex:
                 if len(posting) > MAX_POSTINGS:
                     skipped.append(key)
                     continue
-                counts.update(posting)  # in C; the order entries are first counted in is kept (it breaks ties)
-                if key[0] in "th":  # a whole token or Chinese characters weigh double
-                    counts.update(posting)
+                keyed.append((len(posting), key, posting))
+        # Rarest keys first: the order entries are first counted in is kept and breaks ties, so among candidates
+        # sharing as many keys, those sharing the rarer ones come first ("Hanson" before "Michael" for "Michael
+        # Ashley Hanson"); and the order no longer follows a set's, which changed from one process to the next.
+        keyed.sort(key=lambda k: k[:2])
+        for _, key, posting in keyed:
+            counts.update(posting)  # in C
+            if key[0] in "th":  # a whole token or Chinese characters weigh double
+                counts.update(posting)
         if not counts:
-            for key in skipped:
+            for key in sorted(skipped):
                 counts.update(self.postings[key][:limit])
         ranked = counts.most_common(limit)
         floor = ranked[0][1] / 3 if ranked else 0  # far weaker candidates than the best cannot outscore it
@@ -404,12 +411,12 @@ class PartyIndex:
         """Entries in the other script than the query's (``han``: the query is in Chinese characters) sharing the
         most of ``keys`` with it, besides those ``found`` already."""
         counts: Counter[int] = Counter()
-        for key in keys:
-            posting = self.postings.get(key)
-            if posting and len(posting) <= ACROSS_POSTINGS:
+        keyed = sorted((len(posting), key, posting) for key in keys
+                       if (posting := self.postings.get(key)) and len(posting) <= ACROSS_POSTINGS)
+        for _, key, posting in keyed:  # rarest keys first, as in :meth:`candidates`
+            counts.update(posting)
+            if key[0] in "tg" or len(key) > 5:  # a translated word or four sounds weigh double
                 counts.update(posting)
-                if key[0] in "tg" or len(key) > 5:  # a translated word or four sounds weigh double
-                    counts.update(posting)
         ranked = counts.most_common(4 * ACROSS + len(found))
         # a query in Latin letters (the usual one) takes fewer, each with two keys in common, one of them a
         # translated word or four sounds (every such candidate costs a comparison: see bench/README.md)
