@@ -47,10 +47,10 @@ FEATURES = ("similarity", "substituted", "substituted_any", "missing", "spelling
             "lineage_swapped", "initial_unsupported", "forms_differ", "spacing", "cross_script")
 # Guards whose weights are set, not learned. Numbers and generational numerals that differ lower the score below
 # every list's threshold, even where the benchmark's labels call "Trust 2004-1" and "Trust 2005-1" one party (fitted,
-# the weight comes out positive); numbers left over are not counted again as name words left over, so such a pair
-# scores as a near miss ("numbers differ"), not as two unrelated names. Where the number is most of the name ("Unit
-# 8200" / "Unit 8201", "Louis XIV" / "Louis XV") it counts twice. A one-word name ("Christina", "Daksha") is weak
-# evidence against a longer one, though the benchmark has too few such pairs to learn it from.
+# the weight comes out near zero: see scorer.toml); numbers left over are not counted again as name words left over,
+# so such a pair scores as a near miss ("numbers differ"), not as two unrelated names. Where the number is most of
+# the name ("Unit 8200" / "Unit 8201", "Louis XIV" / "Louis XV") it counts twice. A one-word name ("Christina",
+# "Daksha") is weak evidence against a longer one, though the benchmark has too few such pairs to learn it from.
 # Around "bin"/"ibn" the order of the names says whose son: "Ahmad bin Hasan" is not "Hasan bin Ahmad".
 # An initial counts only when nothing else is left over ("V. Putin" / "Vladimir Putin", not "Christopher J. Brady" /
 # "Christopher Johnson").
