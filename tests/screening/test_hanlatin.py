@@ -186,6 +186,16 @@ def test_the_other_script_is_searched_apart_from_the_many_names_of_the_same() ->
     assert hits[0].explanation.transform == "translation"
 
 
+def test_a_latin_word_written_inside_a_chinese_listing_finds_it() -> None:
+    # listed in Chinese only, with the company's Latin initials inside the name: the English query's same word is
+    # key enough among forty decoys sharing its other words
+    decoys = [party(f"d{i}", f"Aerospace Systems Holding {i} Ltd") for i in range(40)]
+    index = PartyIndex([*decoys, party("zh", "IHI宇航株式会社")])
+    hits = index.screen("IHI Aerospace Co., Ltd.", threshold=0.7)
+    assert [h.party.record_id for h in hits] == ["zh"]
+    assert "l:ihi" in hanlatin.listed_keys("IHI宇航株式会社") & hanlatin.latin_query_keys(("ihi", "aerospace"))
+
+
 def test_long_input_is_bounded() -> None:
     import time
 

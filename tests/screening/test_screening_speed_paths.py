@@ -94,7 +94,8 @@ def test_candidates_sharing_as_many_keys_rank_by_the_rarer_keys() -> None:
 def test_candidates_do_not_depend_on_the_hash_seed() -> None:
     script = ("from tests.screening.test_screening_speed_paths import _tied_index\n"
               "i = _tied_index()\n"
-              "print([i.entries[e][1] for q in ('Michael Ashley Hanson', 'Michael Grant') for e in i.candidates(q, 4)])")
+              "queries = ('Michael Ashley Hanson', 'Michael Grant')\n"
+              "print([i.entries[e][1] for q in queries for e in i.candidates(q, 4)])")
     outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                               cwd=Path(__file__).resolve().parents[2],
                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in range(1, 7)}

@@ -821,6 +821,7 @@ def listed_keys(han_name: str) -> frozenset[str]:
     reading = read_han(han_name)
     keys = {f"j:{k}" for k in _han_sound_keys(han_name)}
     keys |= {f"g:{stem(w)}" for w in _english_words(reading)}
+    keys |= {f"l:{t}" for t in reading.latin if len(t) >= 2}  # Latin words written inside it ("IHI宇航株式会社")
     return frozenset(keys)
 
 
@@ -833,7 +834,8 @@ def latin_keys(tokens: tuple[str, ...]) -> frozenset[str]:
 @lru_cache(maxsize=16_384)
 def latin_query_keys(tokens: tuple[str, ...]) -> frozenset[str]:
     """Keys a query in Latin letters (its words as :mod:`.normalise` reads them) looks up to find listed names in
-    Chinese characters: four-class sound keys only (three classes find too many) and gloss stems."""
+    Chinese characters: four-class sound keys only (three classes find too many), gloss stems, and its words as
+    written, for a listed name that writes them inside its characters ("IHI Aerospace" / "IHI宇航株式会社")."""
     words = [w for w in tokens if not w.isdigit()]
     return frozenset({f"j:{k}" for w in words for k in _latin_sound_keys(w) if len(k) == 4} |
-                     {f"g:{stem(w)}" for w in words})
+                     {f"g:{stem(w)}" for w in words} | {f"l:{w}" for w in tokens if len(w) >= 2})

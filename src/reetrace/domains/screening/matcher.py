@@ -415,7 +415,9 @@ class PartyIndex:
                        if (posting := self.postings.get(key)) and len(posting) <= ACROSS_POSTINGS)
         for _, key, posting in keyed:  # rarest keys first, as in :meth:`candidates`
             counts.update(posting)
-            if key[0] in "tg" or len(key) > 5:  # a translated word or four sounds weigh double
+            if key[0] in "tgl" or len(key) > 5:  # a translated word or four sounds weigh double
+                counts.update(posting)
+            if key[0] == "l":  # a Latin word written inside a Chinese name, as the query writes it, weighs triple
                 counts.update(posting)
         ranked = counts.most_common(4 * ACROSS + len(found))
         # a query in Latin letters (the usual one) takes fewer, each with two keys in common, one of them a
