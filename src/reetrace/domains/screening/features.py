@@ -27,7 +27,7 @@ from importlib import resources
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from .normalise import ROMAN_VALUE, NameForm, numbers_of
+from .normalise import ROMAN_VALUE, NameForm, is_number
 from .phonetic import is_vowelless, phonetic_key, sounds_alike
 from .romanise import readings
 
@@ -312,18 +312,9 @@ def align_forms(q: NameForm, c: NameForm, memo: tuple[dict[str, Row], dict[str, 
                  len(q.legal_forms & c.legal_forms))
 
 
-def numbers(tokens: Iterable[str]) -> frozenset[str]:
-    """Numbers and generational numerals (II .. XX, not XI) among ``tokens``."""
-    return numbers_of(tuple(tokens))
-
-
-def _is_number(token: str) -> bool:
-    return token in _ROMAN or bool(_NUMERIC.search(token))
-
-
 def _words(tokens: Sequence[str]) -> int:
     """How many of ``tokens`` are words, not numbers or numerals."""
-    return sum(not _is_number(t) for t in tokens)
+    return sum(not is_number(t) for t in tokens)
 
 
 def _optional(leftover: Sequence[str]) -> int:
@@ -340,8 +331,8 @@ def leftovers(q: NameForm, c: NameForm, alignment: Alignment) -> tuple[float, fl
     optional_q, optional_c = _optional(un_q), _optional(un_c)
     if optional_q and optional_c:  # a patronymic on each side, and they differ: two people
         optional_q = optional_c = 0
-    numeric_q = sum(len(t) for t in un_q if _is_number(t))
-    numeric_c = sum(len(t) for t in un_c if _is_number(t))
+    numeric_q = sum(len(t) for t in un_q if is_number(t))
+    numeric_c = sum(len(t) for t in un_c if is_number(t))
     len_q, len_c = q.letters - optional_q - numeric_q or 1, c.letters - optional_c - numeric_c or 1
     left_q = (sum(map(len, un_q)) - optional_q - numeric_q) / len_q
     return left_q, (sum(map(len, un_c)) - optional_c - numeric_c) / len_c, len_q, len_c

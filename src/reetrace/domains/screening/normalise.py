@@ -98,9 +98,14 @@ _SAME_FORM = {"limited": "ltd", "company": "co", "corporation": "corp", "incorpo
               "zao": "cjsc", "pao": "pjsc", "tov": "llc", "mbh": "gmbh"}
 
 
+def is_number(token: str) -> bool:
+    """A number ("2004", "ahl1") or a generational or series numeral (II .. XX, not XI)."""
+    return token in ROMAN_VALUE or bool(_DIGIT.search(token))
+
+
 def numbers_of(tokens: tuple[str, ...]) -> frozenset[str]:
     """Numbers and generational numerals (II .. XX, not XI) among ``tokens``, numerals as digits."""
-    return frozenset(ROMAN_VALUE.get(t, t) for t in tokens if t in ROMAN_VALUE or _DIGIT.search(t))
+    return frozenset(ROMAN_VALUE.get(t, t) for t in tokens if is_number(t))
 
 
 @dataclass(frozen=True, slots=True)
